@@ -1,0 +1,192 @@
+"""`ollama:MODEL` — the official `ollama` client on Ollama's native /api/chat (NDJSON streaming)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import ollama
+
+from ctft_eval.backends import BackendSpec, BackendUnavailable, with_retries
+from ctft_eval.channels import NATIVE
+from ctft_eval.reply import NATIVE as NATIVE_SOURCE
+from ctft_eval.reply import Reply, Timings, ToolCall
+from ctft_eval.settings import Settings
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+
+
+def resolve_host(explicit: str | None) -> str:
+    """--ollama-host, else OLLAMA_HOST, else 127.0.0.1:11434.
+
+    The official client (like Ollama's CLI) reads `http://host` without a port as port 80. People
+    who write that almost always mean Ollama's port, so a host without a port gets :11434 here,
+    except https://, which keeps 443 (a proxy). Write :80 to mean port 80.
+    """
+    value = (explicit or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST).strip().rstrip("/")
+    if "://" not in value:
+        value = "http://" + value
+    parts = urlsplit(value)
+    host = parts.hostname or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"  # the address a server binds to; clients talk to loopback
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or (443 if parts.scheme == "https" else 11434)
+    return f"{parts.scheme}://{host}:{port}{parts.path}"
+
+
+class OllamaBackend:
+    def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
+        self.spec = spec
+        self.host = resolve_host(spec.url or options.get("ollama_host"))
+        self.settings = settings
+        self.client = ollama.Client(host=self.host, timeout=settings.timeout)
+
+    def close(self) -> None:
+        self.client._client.close()
+
+    # ---- before any test ------------------------------------------------------------------------
+
+    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]:
+        model = self.spec.model
+        try:
+            shown = self.client.show(model)
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404:
+                raise BackendUnavailable(
+                    f"Ollama at {self.host} has no model {model!r} ({exc.error}). "
+                    f"Pull or create it first: `ollama pull {model}` or "
+                    f"`ollama create {model} -f Modelfile.continue-assistant`; `ollama list` shows what is there."
+                ) from None
+            raise BackendUnavailable(
+                f"Ollama at {self.host} answered /api/show with {exc.status_code}: {exc.error}"
+            ) from None
+        except (ConnectionError, httpx.HTTPError) as exc:
+            raise BackendUnavailable(
+                f"cannot reach Ollama at {self.host} ({exc}). Start it with `ollama serve`, or point "
+                "--ollama-host / OLLAMA_HOST at the server."
+            ) from None
+        capabilities = list(shown.capabilities or [])
+        if NATIVE in channels and "tools" not in capabilities:
+            raise BackendUnavailable(
+                f"Ollama model {model!r} at {self.host} lacks the `tools` capability (it has: "
+                f"{', '.join(capabilities) or 'none listed'}), so every request with tools would fail with "
+                "'does not support tools'. Give it a tools-aware TEMPLATE (see README, Fine-tune) and "
+                "`ollama create` it again, or evaluate only the text channel: --ctft-channel continue."
+            )
+        details = shown.details.model_dump() if shown.details else {}
+        identity: dict[str, Any] = {
+            "host": self.host,
+            "capabilities": capabilities,
+            "details": details,
+            "parameters": shown.parameters,
+            "template_sha256": hashlib.sha256((shown.template or "").encode()).hexdigest(),
+            "modified_at": str(shown.modified_at) if shown.modified_at else None,
+        }
+        try:
+            for entry in self.client.list().models:
+                if entry.model in (model, f"{model}:latest") or entry.model.removesuffix(":latest") == model:
+                    identity["digest"] = entry.digest
+                    identity["size"] = entry.size
+        except (ollama.ResponseError, ConnectionError, httpx.HTTPError) as exc:
+            identity["digest_error"] = str(exc)
+        return identity
+
+    # ---- one request ----------------------------------------------------------------------------
+
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+        return with_retries(
+            lambda: self._chat_once(messages, tools, settings),
+            lambda r: r.error_kind in ("connection", "http_503"),
+            settings.retries,
+        )
+
+    def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+        options = {
+            "temperature": settings.temperature,
+            "seed": settings.seed,
+            "num_ctx": settings.num_ctx,
+            "num_predict": settings.max_tokens,
+        }
+        reply = Reply()
+        text_parts: list[str] = []
+        call_chunks: list[dict] = []
+        last: dict[str, Any] = {}
+        start = time.perf_counter()
+        try:
+            stream = self.client.chat(
+                model=self.spec.model,
+                messages=[_wire_message(m) for m in messages],
+                tools=tools or None,
+                stream=True,
+                options=options,
+                keep_alive=settings.keep_alive,
+            )
+            for chunk in stream:
+                message = chunk.message
+                if reply.timings.ttft_s is None and (message.content or message.tool_calls):
+                    reply.timings.ttft_s = time.perf_counter() - start
+                if message.content:
+                    text_parts.append(message.content)
+                for call in message.tool_calls or []:
+                    reply.tool_calls.append(
+                        ToolCall.from_raw(call.function.name, dict(call.function.arguments or {}), NATIVE_SOURCE)
+                    )
+                if message.tool_calls:
+                    call_chunks.append(chunk.model_dump(mode="json"))
+                if chunk.done:
+                    last = chunk.model_dump(mode="json")
+        except ollama.ResponseError as exc:
+            reply.error = exc.error
+            reply.error_kind = "stream_error" if exc.status_code == -1 else f"http_{exc.status_code}"
+            if "error parsing tool call" in str(exc.error):
+                reply.error_kind = "server_tool_parse_error"
+        except (ConnectionError, httpx.ConnectError) as exc:
+            reply.error, reply.error_kind = f"connection to {self.host} failed: {exc}", "connection"
+        except httpx.TimeoutException:
+            reply.error, reply.error_kind = f"no answer within {settings.timeout:g} s", "timeout"
+        except httpx.HTTPError as exc:
+            reply.error, reply.error_kind = f"{type(exc).__name__}: {exc}", "transport"
+        reply.timings.wall_s = time.perf_counter() - start
+        reply.text = "".join(text_parts)
+        reply.finish_reason = last.get("done_reason")
+        _server_timings(reply.timings, last)
+        reply.raw = {"final": last, "tool_call_chunks": call_chunks}
+        return reply
+
+
+def _wire_message(message: dict) -> dict:
+    """Neutral message -> Ollama's: arguments as objects, tool results named by tool_name."""
+    role = message["role"]
+    if role == "assistant" and message.get("tool_calls"):
+        return {
+            "role": "assistant",
+            "content": message.get("content", ""),
+            "tool_calls": [
+                {"function": {"name": c["name"], "arguments": c.get("arguments") or {}}} for c in message["tool_calls"]
+            ],
+        }
+    if role == "tool":
+        return {"role": "tool", "content": message["content"], "tool_name": message.get("tool_name", "")}
+    return {"role": role, "content": message["content"]}
+
+
+def _server_timings(timings: Timings, final: dict[str, Any]) -> None:
+    ns = 1e-9
+    for attr, key in (
+        ("server_total_s", "total_duration"),
+        ("server_load_s", "load_duration"),
+        ("server_prompt_s", "prompt_eval_duration"),
+        ("server_eval_s", "eval_duration"),
+    ):
+        if final.get(key) is not None:
+            setattr(timings, attr, final[key] * ns)
+    timings.prompt_tokens = final.get("prompt_eval_count")
+    timings.completion_tokens = final.get("eval_count")
+
+

@@ -1,0 +1,279 @@
+"""Cases: scenarios loaded from suite files (suites/*.yaml), validated on load.
+
+Every problem in a suite file raises SuiteError naming the file and the case id, so a bad file
+stops the session once, at collection, with one message. The format is documented in
+suites/README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
+from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
+
+DIMENSIONS = ("tool_selection", "json_validity", "arguments", "chain", "latency")
+
+_CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
+              "latency_budget", "latency", "tags", "description"}
+_STEP_KEYS = {"tool", "arguments", "result"}
+_FILE_KEYS = {"suite", "description", "defaults", "cases"}
+_DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget"}
+_ROLES = {"system", "user", "assistant"}
+
+
+class SuiteError(ValueError):
+    def __init__(self, file: Path | str, case_id: str | None, message: str):
+        self.file, self.case_id, self.message = str(file), case_id, message
+        where = f"{self.file}: case {case_id!r}" if case_id else self.file
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expected call: which tool(s) are acceptable (empty = no tool) and matchers per argument."""
+
+    tools: tuple[str, ...]
+    arguments: dict[str, Matcher] = field(default_factory=dict)
+
+    @property
+    def wants_call(self) -> bool:
+        return bool(self.tools)
+
+    def describe(self) -> str:
+        return " or ".join(self.tools) if self.tools else "no tool call"
+
+
+@dataclass(frozen=True)
+class Step:
+    expect: Expectation
+    result: str
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: str
+    suite: str
+    messages: tuple[dict[str, str], ...]
+    tools: tuple[str, ...]
+    expect: Expectation | None
+    steps: tuple[Step, ...] = ()
+    latency_budget: float | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def is_chain(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def first_expectation(self) -> Expectation:
+        return self.steps[0].expect if self.steps else self.expect  # type: ignore[return-value]
+
+    @property
+    def prompt(self) -> str:
+        return next((m["content"] for m in reversed(self.messages) if m["role"] == "user"), "")
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions this case counts in (see README: denominators)."""
+        if self.is_chain:
+            return ("chain", "json_validity")
+        assert self.expect is not None
+        dims = ["tool_selection"]
+        if self.expect.wants_call:
+            dims.append("json_validity")
+        if self.expect.arguments:
+            dims.append("arguments")
+        if self.latency_budget is not None:
+            dims.append("latency")
+        return tuple(dims)
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    file: str
+    sha256: str
+    cases: tuple[Case, ...]
+
+
+def load_suite(path: Path | str, *, default_latency_budget: float = 2.0) -> Suite:
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise SuiteError(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise SuiteError(path, None, f"not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict) or "cases" not in data:
+        raise SuiteError(path, None, "a suite file is a mapping with a `cases` list")
+    _no_unknown(path, None, data, _FILE_KEYS, "suite file")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise SuiteError(path, None, "`defaults` must be a mapping")
+    _no_unknown(path, None, defaults, _DEFAULT_KEYS, "defaults")
+    raw_cases = data["cases"]
+    if not isinstance(raw_cases, list) or not raw_cases:
+        raise SuiteError(path, None, "`cases` must be a non-empty list")
+    name = str(data.get("suite") or path.stem)
+    cases: list[Case] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_cases):
+        case = _load_case(path, name, index, raw, defaults, default_latency_budget)
+        if case.id in seen:
+            raise SuiteError(path, case.id, "duplicate case id")
+        seen.add(case.id)
+        cases.append(case)
+    return Suite(name, str(path), hashlib.sha256(raw_bytes).hexdigest(), tuple(cases))
+
+
+def load_suites(paths: list[Path], *, default_latency_budget: float = 2.0) -> list[Suite]:
+    """Load several files; case ids must be unique across them."""
+    suites = [load_suite(p, default_latency_budget=default_latency_budget) for p in paths]
+    owner: dict[str, str] = {}
+    for suite in suites:
+        for case in suite.cases:
+            if case.id in owner:
+                raise SuiteError(suite.file, case.id, f"case id also used in {owner[case.id]}")
+            owner[case.id] = suite.file
+    return suites
+
+
+def _no_unknown(path: Path, case_id: str | None, data: dict, allowed: set[str], what: str) -> None:
+    unknown = sorted(set(map(str, data)) - allowed)
+    if unknown:
+        raise SuiteError(path, case_id, f"unknown key(s) in {what}: {', '.join(unknown)}; "
+                         f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, default_budget: float) -> Case:
+    if not isinstance(raw, dict):
+        raise SuiteError(path, f"#{index + 1}", "a case is a mapping")
+    case_id = raw.get("id")
+    if not isinstance(case_id, str) or not case_id.strip():
+        raise SuiteError(path, f"#{index + 1}", "every case needs a non-empty string `id`")
+    if any(ch in case_id for ch in "[]|:/ "):
+        raise SuiteError(path, case_id, "case ids may not contain spaces or any of []|:/")
+
+    def fail(message: str) -> SuiteError:
+        return SuiteError(path, case_id, message)
+
+    _no_unknown(path, case_id, raw, _CASE_KEYS, "case")
+    messages = _messages(raw, defaults, fail)
+    tools = raw.get("tools", defaults.get("tools"))
+    if tools is None:
+        tools = tuple(t.name for t in TOOLS)
+    elif not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
+        raise fail("`tools` must be a list of tool names")
+    else:
+        unknown = [t for t in tools if t not in TOOLS_BY_NAME]
+        if unknown:
+            raise fail(f"unknown tool(s) in `tools`: {', '.join(unknown)}")
+        tools = tuple(tools)
+
+    steps: tuple[Step, ...] = ()
+    expect: Expectation | None = None
+    if "steps" in raw:
+        if "tool" in raw or "arguments" in raw:
+            raise fail("a chain case puts `tool`/`arguments` inside each of its `steps`")
+        if not isinstance(raw["steps"], list) or len(raw["steps"]) < 2:
+            raise fail("`steps` must list at least two steps")
+        parsed = []
+        for n, step in enumerate(raw["steps"], 1):
+            if not isinstance(step, dict):
+                raise fail(f"step {n} must be a mapping")
+            _no_unknown(path, case_id, step, _STEP_KEYS, f"step {n}")
+            if not isinstance(step.get("result"), str):
+                raise fail(f"step {n} needs `result`: the canned tool output (text) fed back to the model")
+            exp = _expectation(step, tools, lambda m, n=n: fail(f"step {n}: {m}"))
+            if not exp.wants_call:
+                raise fail(f"step {n}: every chain step expects a tool call")
+            parsed.append(Step(exp, step["result"]))
+        steps = tuple(parsed)
+    else:
+        if "tool" not in raw:
+            raise fail("say which tool is expected: `tool: NAME`, a list of names, or `tool: none`")
+        expect = _expectation(raw, tools, fail)
+
+    budget = raw.get("latency_budget", defaults.get("latency_budget") if raw.get("latency") else None)
+    if raw.get("latency") is True and budget is None:
+        budget = default_budget
+    if budget is not None:
+        if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
+            raise fail("`latency_budget` must be a positive number of seconds")
+        if steps:
+            raise fail("latency is measured on single-step cases only")
+        budget = float(budget)
+    tags = list(defaults.get("tags") or []) + list(raw.get("tags") or [])
+    if not all(isinstance(t, str) and t.isidentifier() for t in tags):
+        raise fail("tags must be identifiers (letters, digits, underscores)")
+    return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)))
+
+
+def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
+    if ("prompt" in raw) == ("messages" in raw):
+        raise fail("give exactly one of `prompt` (a user message) or `messages`")
+    system = raw.get("system", defaults.get("system"))
+    if "prompt" in raw:
+        if not isinstance(raw["prompt"], str) or not raw["prompt"].strip():
+            raise fail("`prompt` must be non-empty text")
+        messages = [{"role": "user", "content": raw["prompt"]}]
+    else:
+        messages = raw["messages"]
+        if not isinstance(messages, list) or not messages:
+            raise fail("`messages` must be a non-empty list")
+        for m in messages:
+            if (not isinstance(m, dict) or set(m) != {"role", "content"} or m["role"] not in _ROLES
+                    or not isinstance(m["content"], str)):
+                raise fail("each message is {role: system|user|assistant, content: text}")
+        if messages[-1]["role"] != "user":
+            raise fail("the last message must be the user's")
+        messages = [dict(m) for m in messages]
+    if system is not None:
+        if not isinstance(system, str):
+            raise fail("`system` must be text")
+        if messages[0]["role"] != "system":
+            messages.insert(0, {"role": "system", "content": system})
+    return tuple(messages)
+
+
+def _expectation(raw: dict, offered: tuple[str, ...], fail) -> Expectation:
+    tool = raw.get("tool")
+    if tool == "none" or tool is None and "tool" in raw and raw["tool"] is None:
+        names: tuple[str, ...] = ()
+    elif isinstance(tool, str):
+        names = (tool,)
+    elif isinstance(tool, list) and tool and all(isinstance(t, str) for t in tool):
+        names = tuple(tool)
+    else:
+        raise fail("`tool` must be a tool name, a list of names, or none")
+    for name in names:
+        if name not in TOOLS_BY_NAME:
+            raise fail(f"unknown tool {name!r}")
+        if name not in offered:
+            raise fail(f"expected tool {name!r} is not among the tools offered")
+    args_raw = raw.get("arguments") or {}
+    if not isinstance(args_raw, dict):
+        raise fail("`arguments` must map argument names to matchers")
+    if args_raw and not names:
+        raise fail("`arguments` makes no sense when no tool is expected")
+    known = {p.name for n in names for p in TOOLS_BY_NAME[n].params}
+    matchers: dict[str, Matcher] = {}
+    for arg, spec in args_raw.items():
+        if arg not in known:
+            raise fail(f"argument {arg!r} is not a parameter of {' or '.join(names)}")
+        try:
+            matchers[arg] = parse_matcher(spec)
+        except MatcherError as exc:
+            raise fail(f"argument {arg!r}: {exc}") from None
+    return Expectation(names, matchers)

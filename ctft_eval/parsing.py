@@ -1,0 +1,134 @@
+"""Tool calls written in reply text.
+
+Models often write a call in their text instead of (or as well as) the server's structured
+`tool_calls`: Continue's system-message block format, `<tool_call>` tags (Qwen/Hermes), a ```json
+fence, or a bare JSON object or array. `calls_in_text` finds them; it never raises, whatever the
+text: a broken attempt becomes a call with a parse error, which the scorers judge.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ctft_eval.catalog import TOOLS_BY_NAME
+from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, ToolCall
+
+_BLOCK_START = re.compile(r"^[ \t]*(?:```tool[ \t]*\n[ \t]*)?tool_?name[ \t]*:[ \t]*([^\s`]+)", re.I | re.M)
+_ARG = re.compile(r"begin_?arg[ \t]*:[ \t]*([^\s`]+)[ \t]*\n?(.*?)end_?arg", re.I | re.S)
+_TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.S)
+_FENCE = re.compile(r"```(?:json|tool_call|javascript|js)?[ \t]*\n(.*?)(?:```|\Z)", re.I | re.S)
+_NAME_HINT = re.compile(r"\"name\"\s*:\s*\"([^\"\\]{1,100})\"")
+_MAX_SCANS = 200
+
+
+def calls_in_text(text: str) -> list[ToolCall]:
+    """Every tool call written in `text`, Continue's block format first, else JSON forms."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    blocks = continue_block_calls(text)
+    return blocks if blocks else json_calls(text)
+
+
+def continue_block_calls(text: str) -> list[ToolCall]:
+    """Calls in Continue's format: TOOL_NAME: x, then BEGIN_ARG: name / value / END_ARG per argument."""
+    starts = list(_BLOCK_START.finditer(text))
+    calls = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        body = text[start.end() : end]
+        arguments: dict[str, Any] = {}
+        for arg in _ARG.finditer(body):
+            arguments[arg.group(1)] = _block_value(arg.group(2).strip())
+        calls.append(ToolCall.from_raw(start.group(1), arguments, CONTINUE_BLOCK))
+    return calls
+
+
+def _block_value(text: str) -> Any:
+    """Continue takes an argument's text as JSON when it parses, else as a plain string."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def json_calls(text: str) -> list[ToolCall]:
+    """Calls written as JSON: inside <tool_call> tags, else in code fences, else bare in the text."""
+    tagged = [m.group(1) for m in _TAGGED.finditer(text)]
+    if tagged:
+        return [call for body in tagged for call in _calls_in_snippet(body, whole=True)]
+    fenced = [m.group(1) for m in _FENCE.finditer(text)]
+    calls = [call for body in fenced for call in _calls_in_snippet(body, whole=True)]
+    if calls:
+        return calls
+    return _calls_in_snippet(text, whole=False)
+
+
+def _calls_in_snippet(snippet: str, *, whole: bool) -> list[ToolCall]:
+    """Call-shaped JSON values in a snippet; a broken call attempt yields a call with a parse error."""
+    values: list[Any] = []
+    stripped = snippet.strip()
+    if whole:
+        value = _loads(stripped)
+        if value is not _FAIL:
+            values.append(value)
+    if not values:
+        values = _embedded_json(snippet)
+    calls = [c for v in values for c in _calls_from_value(v)]
+    if calls:
+        return calls
+    hint = _NAME_HINT.search(snippet)
+    if hint and ("arguments" in snippet or "parameters" in snippet or hint.group(1) in TOOLS_BY_NAME):
+        raw = snippet[snippet.rfind("{", 0, hint.start()) if "{" in snippet[: hint.start()] else 0 :].strip()
+        return [ToolCall(hint.group(1), raw, None, "call written as JSON that does not parse", TEXT_JSON)]
+    return []
+
+
+_FAIL = object()
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return _FAIL
+
+
+def _embedded_json(text: str) -> list[Any]:
+    """JSON objects/arrays that start somewhere in free text (outermost only)."""
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    pos, scans = 0, 0
+    while scans < _MAX_SCANS:
+        starts = [i for i in (text.find("{", pos), text.find("[", pos)) if i != -1]
+        if not starts:
+            break
+        i = min(starts)
+        scans += 1
+        try:
+            value, end = decoder.raw_decode(text, i)
+        except (ValueError, RecursionError):
+            pos = i + 1
+            continue
+        found.append(value)
+        pos = end
+    return found
+
+
+def _calls_from_value(value: Any) -> list[ToolCall]:
+    if isinstance(value, list):
+        return [c for item in value[:50] for c in _calls_from_value(item) if isinstance(item, dict)]
+    if not isinstance(value, dict):
+        return []
+    if isinstance(value.get("function"), dict) and "name" in value["function"]:
+        value = value["function"]
+    name = value.get("name")
+    if not isinstance(name, str) or not name:
+        return []
+    for key in ("arguments", "parameters"):
+        if key in value:
+            return [ToolCall.from_raw(name, value[key], TEXT_JSON)]
+    if name in TOOLS_BY_NAME:
+        return [ToolCall.from_raw(name, {}, TEXT_JSON)]
+    return []

@@ -1,0 +1,86 @@
+"""What a backend returns for one request: the raw response, text, parsed tool calls and timings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Where a tool call came from.
+NATIVE = "native"  # the server's structured tool_calls field
+CONTINUE_BLOCK = "continue_block"  # Continue's ```tool / TOOL_NAME: / BEGIN_ARG: text format
+TEXT_JSON = "text_json"  # JSON written in the reply text (bare, fenced, or in <tool_call> tags)
+
+
+@dataclass
+class ToolCall:
+    name: str
+    raw_arguments: str
+    """The argument text exactly as received (JSON text; for objects from Ollama, their serialization)."""
+    arguments: dict[str, Any] | None
+    """The parsed argument object, or None when raw_arguments is not a JSON object."""
+    parse_error: str | None = None
+    source: str = NATIVE
+
+    @classmethod
+    def from_raw(cls, name: str, raw: Any, source: str) -> ToolCall:
+        """Build a call from arguments that came as text (to parse) or as an already decoded value."""
+        if isinstance(raw, str):
+            text = raw
+            if not text.strip():
+                return cls(name, raw, {}, None, source)  # "no arguments" is sent as "" by some servers
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                return cls(name, raw, None, f"arguments are not valid JSON: {exc}", source)
+        else:
+            value = raw
+            text = json.dumps(raw, ensure_ascii=False)
+        if value is None:
+            return cls(name, text, {}, None, source)
+        if not isinstance(value, dict):
+            return cls(name, text, None, f"arguments are a JSON {type(value).__name__}, not an object", source)
+        return cls(name, text, value, None, source)
+
+
+@dataclass
+class Timings:
+    wall_s: float = 0.0
+    ttft_s: float | None = None
+    """Time to the first streamed content or tool call."""
+    server_total_s: float | None = None
+    server_load_s: float | None = None
+    server_prompt_s: float | None = None
+    server_eval_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str | None = None
+    timings: Timings = field(default_factory=Timings)
+    error: str | None = None
+    """A request that failed (HTTP error, broken stream, timeout): the reply is still data, scored as a failure."""
+    error_kind: str | None = None
+    attempts: int = 1
+    channel: str = "native"
+    """The channel the request was sent on (see ctft_eval.channels)."""
+    raw: Any = None
+    """The response as received: the final JSON object, or the list of stream chunks."""
+
+    @property
+    def native_calls(self) -> list[ToolCall]:
+        return [c for c in self.tool_calls if c.source == NATIVE]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        data = dict(data)
+        calls = [ToolCall(**c) for c in data.pop("tool_calls", [])]
+        timings = Timings(**data.pop("timings", {}))
+        return cls(tool_calls=calls, timings=timings, **data)

@@ -1,0 +1,43 @@
+"""json_validity: every call's arguments parse to a JSON object valid against the tool's catalog
+schema (types, required fields, no unknown fields).
+
+Denominator: cases expecting a call whose replies contain at least one call (native or written in
+text); a reply with no call at all has nothing to validate and is left out (tool_selection counts it)."""
+
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator
+
+from ctft_eval.cases import Case
+from ctft_eval.catalog import strict_schema
+from ctft_eval.reply import Reply, ToolCall
+from ctft_eval.scorers.outcome import Outcome, failed, not_applicable, passed
+
+DIMENSION = "json_validity"
+
+
+def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | None:
+    """(failure class, reason) when one call's arguments are not valid, else None."""
+    if call.arguments is None:
+        return "invalid_json", f"{call.name}: {call.parse_error}; got {call.raw_arguments[:120]!r}"
+    if call.name not in offered:
+        return "unknown_tool", f"{call.name}: no such tool was offered, so its arguments have no schema"
+    validator = Draft202012Validator(strict_schema(call.name))
+    errors = sorted(validator.iter_errors(call.arguments), key=lambda e: list(e.path))
+    if errors:
+        details = "; ".join(
+            (".".join(str(p) for p in e.path) + ": " if e.path else "") + e.message for e in errors[:3]
+        )
+        return "schema", f"{call.name}: {details}"
+    return None
+
+
+def score(case: Case, replies: list[Reply]) -> Outcome:
+    calls = [c for r in replies for c in r.tool_calls]
+    if not calls:
+        return not_applicable(DIMENSION, "no tool call in the reply: nothing to validate")
+    for call in calls:
+        problem = call_problem(call, case.tools)
+        if problem:
+            return failed(DIMENSION, *problem)
+    return passed(DIMENSION, f"{len(calls)} call(s) with valid arguments")
