@@ -84,7 +84,7 @@ class Oracle:
         if mistake == "call_in_text":
             return Scripted(content=json.dumps({"name": name, "arguments": args}))
         if mistake == "bad_json":
-            return Scripted(content='<tool_call>{"name": "%s", "arguments": {"broken": </tool_call>' % name)
+            return Scripted(content=f'<tool_call>{{"name": "{name}", "arguments": {{"broken": </tool_call>')
         if mistake == "wrong_argument":
             first = next(iter(expect.arguments), None)
             if first is not None:
