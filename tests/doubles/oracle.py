@@ -8,11 +8,12 @@ or in Continue's ```tool block (when it does not).
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from doubles.scripted import Call, Scripted
-from hypothesis import find
+from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from ctft_eval.cases import Case, Expectation, load_suite
@@ -33,8 +34,15 @@ def example_value(matcher: Any, json_type: str) -> Any:
     if value is not None:
         return value
     if matcher is not None and matcher.kind == "regex":
-        return find(st.from_regex(matcher.expected[0]), lambda s: True)
+        return regex_example(matcher.expected[0])
     return {"string": "x", "number": 1, "boolean": True, "array": []}.get(json_type, "x")
+
+
+@cache
+def regex_example(pattern: str) -> str:
+    """Some text the pattern matches (the first one generated; no shrinking, no example database)."""
+    quick = settings(database=None, max_examples=50, phases=[Phase.generate], deadline=None)
+    return find(st.from_regex(pattern), lambda s: "\n" not in s, settings=quick)
 
 
 def ideal_arguments(expect: Expectation) -> dict[str, Any]:
