@@ -76,8 +76,8 @@ def _calls_in_snippet(snippet: str, *, whole: bool) -> list[ToolCall]:
     if not values:
         values = _embedded_json(snippet)
     calls = [c for v in values for c in _calls_from_value(v)]
-    if calls:
-        return calls
+    if calls or any(isinstance(v, dict | list) for v in values):
+        return calls  # JSON that parsed but holds no call is not a broken call
     hint = _NAME_HINT.search(snippet)
     if hint and ("arguments" in snippet or "parameters" in snippet or hint.group(1) in TOOLS_BY_NAME):
         raw = snippet[snippet.rfind("{", 0, hint.start()) if "{" in snippet[: hint.start()] else 0 :].strip()
@@ -124,7 +124,7 @@ def _calls_from_value(value: Any) -> list[ToolCall]:
     if isinstance(value.get("function"), dict) and "name" in value["function"]:
         value = value["function"]
     name = value.get("name")
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name or _is_schema_echo(value):
         return []
     for key in ("arguments", "parameters"):
         if key in value:
@@ -132,3 +132,15 @@ def _calls_from_value(value: Any) -> list[ToolCall]:
     if name in TOOLS_BY_NAME:
         return [ToolCall.from_raw(name, {}, TEXT_JSON)]
     return []
+
+
+def _is_schema_echo(value: dict) -> bool:
+    """A tool's definition repeated back (name, description, a JSON-schema `parameters`) is not a call."""
+    params = value.get("parameters")
+    return (
+        "arguments" not in value
+        and "description" in value
+        and isinstance(params, dict)
+        and params.get("type") == "object"
+        and "properties" in params
+    )

@@ -107,3 +107,13 @@ def test_parser_never_raises_on_arbitrary_json(value):
 def test_deep_nesting_does_not_crash():
     assert calls_in_text("[" * 100000) == []
     assert calls_in_text('{"name": "ls", "arguments": ' + "[" * 50000) is not None
+
+
+def test_a_tool_definition_echoed_back_is_not_a_call():
+    # Real output of Qwen2.5-Coder-0.5B (llamacpp backend, native channel): it repeated the schema.
+    text = (
+        '```json\n{\n  "type": "function",\n  "function": {\n    "name": "read_file",\n    "description": '
+        '"Return the full text of one file.",\n    "parameters": {"type": "object", "properties": {"filepath": '
+        '{"type": "string"}}, "required": ["filepath"]}\n  }\n}\n```'
+    )
+    assert calls_in_text(text) == []

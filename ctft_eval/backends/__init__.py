@@ -21,13 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ctft_eval.models import DEFAULT_MODEL
 from ctft_eval.reply import Reply
 from ctft_eval.settings import Settings
 
 KINDS = {
     "ollama": "ctft_eval.backends.ollama:OllamaBackend",
     "openai": "ctft_eval.backends.openai:OpenAIBackend",
+    "llamacpp": "ctft_eval.backends.llamacpp:LlamaCppBackend",
 }
+DEFAULT_MODELS = {"llamacpp": DEFAULT_MODEL}  # a kind that runs its own model may omit it
 
 
 class BackendUnavailable(RuntimeError):
@@ -50,7 +53,7 @@ class BackendSpec:
 
 
 def parse_spec(text: str) -> BackendSpec:
-    kind, sep, rest = text.partition(":")
+    kind, _, rest = text.partition(":")
     kind = kind.strip().lower()
     if kind not in KINDS:
         raise BackendUnavailable(
@@ -58,7 +61,9 @@ def parse_spec(text: str) -> BackendSpec:
             "(write KIND:MODEL[@URL], e.g. ollama:continue-assistant)"
         )
     model, _, url = rest.partition("@")
-    if not sep or not model.strip():
+    if not model.strip() and kind in DEFAULT_MODELS:
+        model = DEFAULT_MODELS[kind]
+    if not model.strip():
         raise BackendUnavailable(f"--backend={text!r} names no model; write {kind}:MODEL[@URL]")
     return BackendSpec(kind, model.strip(), url.strip() or None)
 

@@ -1,0 +1,196 @@
+"""`llamacpp[:MODEL]` — a GGUF model run in-process by llama-cpp-python (extra `ctft-eval[llamacpp]`).
+
+MODEL is a default model's name (qwen2.5-coder-0.5b, the default; smollm2-135m) or a path to any
+GGUF file. The prompt is rendered with the model's own chat template (the GGUF's
+tokenizer.chat_template), tools included where the template takes them. As llama.cpp's server does
+for Hermes/Qwen templates, calls inside <tool_call> tags are taken as native tool calls; anything
+else the model writes stays text (and a call written there is judged as "call in text"). A template
+without tool support gets the tools described in its system message in the same tagged format,
+as servers do for such models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from typing import Any
+
+from ctft_eval.backends import BackendSpec, BackendUnavailable
+from ctft_eval.models import ModelUnavailable, model_path, sha256_of
+from ctft_eval.parsing import json_calls
+from ctft_eval.reply import NATIVE, Reply
+from ctft_eval.settings import Settings
+
+_TAGGED = re.compile(r"<tool_call>.*?(?:</tool_call>|\Z)", re.S)
+
+_TOOLS_PREAMBLE = (
+    "You can call functions to help with the user's request. Their signatures are inside "
+    "<tools></tools> tags:\n<tools>\n{tools}\n</tools>\n\nTo call a function, answer with a JSON object "
+    "holding its name and arguments inside <tool_call></tool_call> tags:\n<tool_call>\n"
+    '{{"name": <function-name>, "arguments": <arguments-object>}}\n</tool_call>'
+)
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None, **_: Any) -> str:
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent)
+
+
+def _raise(message: str) -> None:
+    raise ValueError(message)
+
+
+class LlamaCppBackend:
+    def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
+        try:
+            import jinja2.sandbox
+            import llama_cpp
+        except ImportError:
+            raise BackendUnavailable(
+                "the llamacpp backend needs llama-cpp-python: pip install 'ctft-eval[llamacpp]' "
+                "(it compiles llama.cpp: about 15 minutes on 2 cores the first time, cached by pip after)"
+            ) from None
+        self.spec = spec
+        self.settings = settings
+        self._llama_cpp = llama_cpp
+        self._env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        self._env.filters["tojson"] = _tojson
+        self._env.globals["raise_exception"] = _raise
+        self._env.globals["strftime_now"] = lambda fmt: time.strftime(fmt)
+        self._lock = threading.Lock()
+        self.llm: Any = None
+        self.path = None
+        self.template: Any = None
+        self.template_has_tools = False
+
+    def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
+            self.llm = None
+
+    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]:
+        try:
+            self.path = model_path(self.spec.model)
+        except ModelUnavailable as exc:
+            raise BackendUnavailable(str(exc)) from None
+        try:
+            self.llm = self._llama_cpp.Llama(
+                model_path=str(self.path),
+                n_ctx=self.settings.num_ctx,
+                n_threads=os.cpu_count() or 2,
+                seed=self.settings.seed,
+                verbose=False,
+            )
+            # Keep evaluated prompt states, so that the long tool preamble every case shares is
+            # evaluated once per channel, not once per request.
+            self.llm.set_cache(self._llama_cpp.LlamaRAMCache(capacity_bytes=1 << 30))
+        except (ValueError, RuntimeError) as exc:
+            raise BackendUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
+        meta = self.llm.metadata
+        source = meta.get("tokenizer.chat_template")
+        if not source:
+            raise BackendUnavailable(f"{self.path} has no chat template (tokenizer.chat_template); it cannot chat")
+        self.template = self._env.from_string(source)
+        self.template_has_tools = "tools" in source
+        self._bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
+        self._eos = self._token_text(meta.get("tokenizer.ggml.eos_token_id"))
+        return {
+            "path": str(self.path),
+            "sha256": sha256_of(self.path),
+            "size": self.path.stat().st_size,
+            "name": meta.get("general.name"),
+            "architecture": meta.get("general.architecture"),
+            "file_type": meta.get("general.file_type"),
+            "chat_template_sha256": hashlib.sha256(source.encode()).hexdigest(),
+            "template_has_tools": self.template_has_tools,
+            "llama_cpp_python": getattr(self._llama_cpp, "__version__", "unknown"),
+        }
+
+    def _token_text(self, token_id: Any) -> str:
+        if token_id is None:
+            return ""
+        try:
+            return self.llm.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
+        except (TypeError, ValueError):
+            return ""
+
+    def render(self, messages: list[dict], tools: list[dict] | None) -> str:
+        hf = [_template_message(m) for m in messages]
+        if tools and not self.template_has_tools:
+            listing = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
+            preamble = _TOOLS_PREAMBLE.format(tools=listing)
+            if hf and hf[0]["role"] == "system":
+                hf[0] = {**hf[0], "content": f"{hf[0]['content']}\n\n{preamble}"}
+            else:
+                hf.insert(0, {"role": "system", "content": preamble})
+            tools = None
+        return self.template.render(
+            messages=hf, tools=tools or None, add_generation_prompt=True, bos_token=self._bos, eos_token=self._eos
+        )
+
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+        reply = Reply()
+        try:
+            prompt = self.render(messages, tools)
+        except Exception as exc:  # a template error is this request's failure, not the session's
+            reply.error, reply.error_kind = f"chat template failed: {exc}", "template_error"
+            return reply
+        stops = [s for s in (self._eos, "<|im_end|>", "<|eot_id|>") if s and s in prompt]
+        parts: list[str] = []
+        with self._lock:  # one llama.cpp context: requests take turns
+            start = time.perf_counter()
+            try:
+                prompt_tokens = len(self.llm.tokenize(prompt.encode(), add_bos=False, special=True))
+                if prompt_tokens + settings.max_tokens > settings.num_ctx:
+                    raise ValueError(f"prompt of {prompt_tokens} tokens exceeds num_ctx {settings.num_ctx}")
+                stream = self.llm.create_completion(
+                    prompt, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                    seed=settings.seed, stop=stops, stream=True,
+                )
+                for chunk in stream:
+                    choice = chunk["choices"][0]
+                    if reply.timings.ttft_s is None:
+                        reply.timings.ttft_s = time.perf_counter() - start
+                    parts.append(choice.get("text") or "")
+                    if choice.get("finish_reason"):
+                        reply.finish_reason = choice["finish_reason"]
+            except (ValueError, RuntimeError) as exc:
+                reply.error, reply.error_kind = str(exc), "runtime_error"
+                prompt_tokens = None
+            reply.timings.wall_s = time.perf_counter() - start
+        text = "".join(parts)
+        reply.raw = {"completion": text}
+        reply.timings.prompt_tokens = prompt_tokens
+        reply.timings.completion_tokens = len(parts)
+        if reply.timings.ttft_s is not None:
+            reply.timings.server_prompt_s = reply.timings.ttft_s
+            reply.timings.server_eval_s = reply.timings.wall_s - reply.timings.ttft_s
+        tagged = "".join(_TAGGED.findall(text))
+        if tools and tagged:
+            for call in json_calls(tagged):
+                call.source = NATIVE
+                reply.tool_calls.append(call)
+            text = _TAGGED.sub("", text).strip()
+        reply.text = text
+        return reply
+
+
+def _template_message(message: dict) -> dict:
+    """Neutral message -> the Hugging Face chat-template shape (arguments as objects)."""
+    if message["role"] == "assistant" and message.get("tool_calls"):
+        return {
+            "role": "assistant",
+            "content": message.get("content") or "",
+            "tool_calls": [
+                {"id": c["id"], "type": "function",
+                 "function": {"name": c["name"], "arguments": c.get("arguments") or {}}}
+                for c in message["tool_calls"]
+            ],
+        }
+    if message["role"] == "tool":
+        return {"role": "tool", "content": message["content"], "name": message.get("tool_name", "")}
+    return {"role": message["role"], "content": message["content"]}
+
