@@ -150,3 +150,9 @@ def test_host_resolution_avoids_the_port_80_pitfall(monkeypatch, given, env, exp
     else:
         monkeypatch.setenv("OLLAMA_HOST", env)
     assert resolve_host(given) == expected
+
+
+def test_stream_cut_short_is_a_truncated_reply():
+    with serve(Scripted(content="I will read", truncate=True)) as server:
+        reply = backend_for(server).chat(USER, None, Settings())
+    assert reply.error_kind == "truncated_stream" and reply.text == "I will read"

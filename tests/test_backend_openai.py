@@ -111,3 +111,10 @@ def test_preflight_unreachable_and_missing_url(monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(BackendUnavailable, match="needs a server URL"):
         OpenAIBackend(BackendSpec("openai", "m"), Settings(), {})
+
+
+def test_stream_cut_short_is_a_truncated_reply():
+    # llama-cpp-python's server does this to a running stream when the next request arrives
+    with OpenAIDouble(lambda r: Scripted(content="partial", truncate=True)) as server:
+        reply = backend_for(server).chat(USER, None, Settings())
+    assert reply.error_kind == "truncated_stream" and "without a finish_reason" in reply.error

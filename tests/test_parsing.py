@@ -117,3 +117,10 @@ def test_a_tool_definition_echoed_back_is_not_a_call():
         '{"type": "string"}}, "required": ["filepath"]}\n  }\n}\n```'
     )
     assert calls_in_text(text) == []
+
+
+def test_real_qwen_call_in_a_json_fence_is_found():
+    # Real output of Qwen2.5-Coder-0.5B through llama_cpp.server (Jinja template, native channel).
+    text = '```json\n{\n  "name": "read_file",\n  "arguments": {\n    "filepath": "/workspace/src/config.ts"\n  }\n}\n```'
+    [call] = calls_in_text(text)
+    assert (call.name, call.arguments, call.source) == ("read_file", {"filepath": "/workspace/src/config.ts"}, TEXT_JSON)

@@ -153,6 +153,8 @@ class OllamaBackend:
         except httpx.HTTPError as exc:
             reply.error, reply.error_kind = f"{type(exc).__name__}: {exc}", "transport"
         reply.timings.wall_s = time.perf_counter() - start
+        if reply.error is None and not last:
+            reply.error, reply.error_kind = "the stream ended without its done chunk (truncated)", "truncated_stream"
         reply.text = "".join(text_parts)
         reply.finish_reason = last.get("done_reason")
         _server_timings(reply.timings, last)

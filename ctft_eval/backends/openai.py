@@ -111,6 +111,9 @@ class OpenAIBackend:
         except openai.APIError as exc:  # an error event in the middle of the stream
             reply.error, reply.error_kind = str(exc.message), "stream_error"
         reply.timings.wall_s = time.perf_counter() - start
+        if reply.error is None and reply.finish_reason is None:
+            reply.error = f"the stream ended after {chunks_seen} chunk(s) without a finish_reason (truncated)"
+            reply.error_kind = "truncated_stream"
         reply.text = "".join(text_parts)
         for slot in slots:
             reply.tool_calls.append(ToolCall.from_raw(slot["name"], slot["arguments"], NATIVE_SOURCE))

@@ -144,6 +144,8 @@ class OllamaHandler(JSONHandler):
         if scripted.mid_stream_error is not None:
             line({"error": scripted.mid_stream_error})
             return
+        if scripted.truncate:
+            return
         final_message: dict[str, Any] = {"role": "assistant", "content": ""}
         if calls and scripted.calls_in_done_chunk:
             final_message["tool_calls"] = calls

@@ -83,6 +83,8 @@ class OpenAIHandler(JSONHandler):
         if scripted.mid_stream_error is not None:
             self.write_line(f"data: {json.dumps({'error': {'message': scripted.mid_stream_error}})}\n\n")
             return
+        if scripted.truncate:
+            return
         for index, call in enumerate(calls):
             fn = call["function"]
             event({"tool_calls": [{"index": index, "id": call["id"], "type": "function",

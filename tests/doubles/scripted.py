@@ -31,6 +31,8 @@ class Scripted:
     error: str = ""
     mid_stream_error: str | None = None
     """Stream some content, then an error line (HTTP status stays 200)."""
+    truncate: bool = False
+    """Stream some content, then close the connection without a final chunk."""
     calls_in_done_chunk: bool = False
     """Ollama: deliver tool calls in the final done chunk (llama-server path) instead of their own chunk."""
     chunk_size: int = 8
