@@ -348,7 +348,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     elif state.strict:
         tr.write_line("all gates hold; --ctft-strict: failing cases decide the exit status", green=True)
     else:
-        tr.write_line("all gates hold: exit status 0 (single case failures are listed above)", green=True)
+        failures = sum(1 for by_dim in state.results.outcomes.values() for o in by_dim.values() if o.passed is False)
+        note = f" ({failures} single case failure(s) are listed above)" if failures else ""
+        tr.write_line(f"all gates hold: exit status 0{note}", green=True)
     if state.record_path is not None:
         tr.write_line(f"ctft-eval: run record written to {state.record_path}")
 
@@ -381,6 +383,13 @@ def _record(session: pytest.Session, state: State) -> dict[str, Any]:
         version = metadata.version("ctft-eval")
     except metadata.PackageNotFoundError:
         version = "unknown"
+
+    def rel(path: str) -> str:
+        try:
+            return Path(path).relative_to(session.config.rootpath).as_posix()
+        except ValueError:
+            return path
+
     complete = session.exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) and all(
         len(results.outcomes.get(k, {})) for k in keys
     )
@@ -396,9 +405,9 @@ def _record(session: pytest.Session, state: State) -> dict[str, Any]:
         "channels": list(state.channels),
         "settings": state.settings.request_settings(),
         "gate_thresholds": state.settings.gates,
-        "suites": [{"file": s.file, "name": s.name, "sha256": s.sha256, "cases": len(s.cases)}
+        "suites": [{"file": rel(s.file), "name": s.name, "sha256": s.sha256, "cases": len(s.cases)}
                    for s in state.suites.values()],
-        "cases": {c.id: {"file": c.file, "suite": c.suite, "tags": list(c.tags), "dimensions": list(c.dimensions)}
+        "cases": {c.id: {"file": rel(c.file), "suite": c.suite, "tags": list(c.tags), "dimensions": list(c.dimensions)}
                   for c in results.cases.values()},
         "warmups": {k: r.to_dict() for k, r in state.warmups.items()},
         "runs": runs,
