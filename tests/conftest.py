@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,16 @@ from doubles.oracle import Oracle
 from doubles.scripted import Scripted
 
 from ctft_eval.cases import load_suite
+
+
+def require(what: str, available: bool) -> None:
+    """Skip a real-model test when a piece is missing on a developer's machine; fail it in CI."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing, and CI must run the real-model tests (see .ci/run)")
+    pytest.skip(f"{what} is not installed (pip install -e '.[test]')")
+
 
 SMALL_SUITE = textwrap.dedent(
     """\

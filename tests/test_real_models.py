@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import require
 
 from ctft_eval.models import ModelUnavailable, model_path
 
@@ -51,14 +51,6 @@ json_validity = 0.0
 arguments = 0.0
 latency_median = 600.0
 """
-
-
-def require(what: str, available: bool) -> None:
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing, and CI must run the real-model tests (see .ci/run)")
-    pytest.skip(f"{what} is not installed (pip install -e '.[llamacpp]')")
 
 
 def gguf(name: str) -> Path:

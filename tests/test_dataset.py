@@ -1,0 +1,148 @@
+"""The fine-tuning dataset: reproducible, valid, split, held out from the suites, renderable."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import require
+
+from ctft_eval import dataset
+from ctft_eval.catalog import DATASET_TOOLS, function_schemas, system_prompt
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASET = ROOT / "datasets" / "continue_finetuning_dataset.jsonl"
+SPLITS = ROOT / "datasets" / "continue"
+
+
+def good_example() -> dict:
+    return {
+        "messages": [
+            {"role": "system", "content": system_prompt()},
+            {"role": "user", "content": "show me lib/app.rb"},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "read_file", "arguments": {"filepath": "lib/app.rb"}}}]},
+            {"role": "tool", "tool_call_id": "call_1", "name": "read_file", "content": "class App; end"},
+            {"role": "assistant", "content": "It defines an empty App class."},
+        ],
+        "tools": function_schemas(DATASET_TOOLS),
+        "meta": {"kind": "single", "tools": ["read_file"], "language": "ruby", "framework": None},
+    }
+
+
+def with_call(function: dict) -> dict:
+    e = good_example()
+    e["messages"][2]["tool_calls"][0]["function"] = function
+    return e
+
+
+def test_validator_catches_each_error_class(tmp_path):
+    other_system = good_example()
+    other_system["messages"][0]["content"] = "You are a pirate."
+    lines = [
+        json.dumps(good_example()),
+        json.dumps(good_example()),
+        '{"messages": [',  # line 3: json_error
+        json.dumps(with_call({"name": "read_flie", "arguments": {"filepath": "a"}})),  # 4: invalid_tool_name
+        json.dumps(with_call({"name": "read_file", "arguments": {}})),  # 5: missing_required
+        json.dumps(with_call({"name": "read_file", "arguments": '{"filepath": "a"}'})),  # 6: arguments as a string
+        json.dumps(with_call({"name": "read_file_range", "arguments": {"filepath": "a", "startLine": "1",
+                                                                        "endLine": 2}})),  # 7: wrong type
+        json.dumps(other_system),  # 8: inconsistent_system_prompt
+        json.dumps({"tools": []}),  # 9: structure
+    ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    _, problems = dataset.validate(bad)
+    found = {(p.line, p.kind) for p in problems}
+    assert found == {(3, "json_error"), (4, "invalid_tool_name"), (5, "missing_required"), (6, "invalid_arguments"),
+                     (7, "invalid_arguments"), (8, "inconsistent_system_prompt"), (9, "structure")}
+    assert any("'1' is not of type 'number'" in p.message for p in problems if p.line == 7)
+    result = subprocess.run([sys.executable, "-m", "ctft_eval.dataset", "validate", str(bad)], capture_output=True,
+                            text=True)
+    assert result.returncode == 1 and f"{bad}: line 4: invalid_tool_name" in result.stdout
+
+
+def test_committed_dataset_validates_with_no_errors_and_meets_the_floor():
+    examples, problems = dataset.validate(DATASET)
+    assert problems == []
+    calls = {name: sum(dataset.calls_of(e).count(name) for e in examples) for name in DATASET_TOOLS}
+    floors = {"grep_search": 50, "file_glob_search": 36, "read_file": 29, "run_terminal_command": 28,
+              "create_new_file": 20, "ls": 17, "read_file_range": 12, "view_diff": 3, "read_currently_open_file": 2,
+              "search_web": 5, "fetch_url_content": 5, "view_repo_map": 5}
+    assert all(calls[t] >= n for t, n in floors.items()), calls
+    kinds = [dataset.kind_of(e) for e in examples]
+    assert kinds.count("no_tool") >= 19 and kinds.count("chain") >= 20 and kinds.count("error_recovery") >= 10
+    languages = {e["meta"]["language"] for e in examples if e["meta"].get("language")}
+    frameworks = {e["meta"]["framework"] for e in examples if e["meta"].get("framework")}
+    assert len(languages) >= 14 and len(frameworks) >= 10
+    named = {e["meta"].get("name"): len(dataset.calls_of(e)) for e in examples if e["meta"].get("name")}
+    assert named["api_debugging"] == 6 and named["authentication"] == 4
+    assert named["refactoring"] == 5 and named["deployment"] == 5
+
+
+def test_generator_is_deterministic_and_matches_the_committed_file(tmp_path):
+    outs = []
+    for name in ("a.jsonl", "b.jsonl"):
+        out = tmp_path / name
+        subprocess.run([sys.executable, str(ROOT / "datasets" / "generate.py"), "--out", str(out)], check=True,
+                       cwd=ROOT)
+        outs.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert outs[0] == outs[1] == hashlib.sha256(DATASET.read_bytes()).hexdigest()
+
+
+def test_no_suite_case_leaks_into_the_training_data():
+    examples, _ = dataset.validate(DATASET)
+    worst = dataset.leakage(examples, dataset.suite_prompts(ROOT / "suites"), top=1)
+    assert worst[0][0] < dataset.LEAKAGE_THRESHOLD, worst
+
+
+def test_leakage_check_finds_a_planted_near_duplicate():
+    prompts = dataset.suite_prompts(ROOT / "suites")
+    case_id, prompt = next(iter(prompts.items()))
+    planted = good_example()
+    planted["messages"][1]["content"] = prompt + " please"
+    [(score, found, _)] = dataset.leakage([planted], prompts, top=1)
+    assert found == case_id and score >= dataset.LEAKAGE_THRESHOLD
+
+
+def test_splits_are_deterministic_stratified_and_committed():
+    examples, _ = dataset.validate(DATASET)
+    parts = dataset.split(copy.deepcopy(examples))
+    again = dataset.split(copy.deepcopy(examples))
+    assert {k: [e["_line"] for e in v] for k, v in parts.items()} == {k: [e["_line"] for e in v] for k, v in again.items()}
+    assert sum(len(v) for v in parts.values()) == len(examples)
+    assert all(len(parts[k]) >= 4 for k in parts) and len(parts["valid"]) >= 0.07 * len(examples)
+    for name, part in parts.items():
+        committed = (SPLITS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert committed == [json.dumps(dataset.clean(e), ensure_ascii=False) for e in part], name
+    train_kinds = {dataset.kind_of(e) for e in parts["train"]}
+    assert train_kinds == {"single", "chain", "no_tool", "error_recovery"}
+
+
+def qwen_template():
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    from llama_cpp import Llama
+
+    from ctft_eval.models import model_path
+
+    llm = Llama(model_path=str(model_path("qwen2.5-coder-0.5b")), vocab_only=True, verbose=False)
+    return llm.metadata["tokenizer.chat_template"]
+
+
+def test_every_example_renders_through_qwens_chat_template():
+    import jinja2.sandbox
+
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson"] = lambda v, **kw: json.dumps(v, ensure_ascii=False)
+    template = env.from_string(qwen_template())
+    examples, _ = dataset.validate(DATASET)
+    for e in examples:
+        text = template.render(messages=e["messages"], tools=e["tools"], add_generation_prompt=False)
+        assert "<tool_call>" in text or dataset.kind_of(e) == "no_tool"
+        assert text.count("<|im_start|>") >= len(e["messages"]) - sum(1 for m in e["messages"] if m["role"] == "tool")
