@@ -16,6 +16,8 @@ class Gate:
     threshold: float
     holds: bool
     detail: str
+    observed_text: str | None = None
+    needed_text: str | None = None
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -39,4 +41,27 @@ def evaluate(results: Results, thresholds: dict[str, float]) -> list[Gate]:
                 holds = observed is None or observed >= threshold
                 detail = "no cases" if observed is None else f"{rate.passed}/{rate.total} >= {threshold:.0%}?"
             gates.append(Gate(backend, channel, name, observed, threshold, holds, detail))
+    return gates
+
+
+def regression_gates(comparisons: list, rules: dict) -> list[Gate]:
+    """One gate per gated dimension and comparison: it fails when the dimension dropped
+    significantly (exact McNemar p < alpha) or by more than max_drop_points."""
+    from ctft_eval.compare import regression_settings
+
+    settings = regression_settings(rules)
+    gates = []
+    for comp in comparisons:
+        for dim in settings.dimensions:
+            d = comp.deltas.get(dim)
+            if d is None or not d.pairs:
+                continue
+            gates.append(Gate(
+                comp.current.backend, comp.current.channel, f"regression {dim}", d.delta,
+                settings.max_drop_points, not d.regressed(settings),
+                f"vs {comp.base.label}: {d.delta * 100:+.1f} pts over {d.pairs} paired cases, "
+                f"{len(d.broken)} broken / {len(d.fixed)} fixed, McNemar p={d.p_value:.4f}",
+                observed_text=f"{d.delta * 100:+.1f} pts, p={d.p_value:.3f} vs {comp.base.backend}",
+                needed_text=f"no drop with p<{settings.alpha:g} or >{settings.max_drop_points:g} pts",
+            ))
     return gates

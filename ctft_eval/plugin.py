@@ -24,15 +24,26 @@ from ctft_eval import record as run_record
 from ctft_eval.backends import Backend, BackendSpec, BackendUnavailable, make_backend, parse_spec
 from ctft_eval.cases import DIMENSIONS, Case, Suite, SuiteError, load_suite
 from ctft_eval.channels import CHANNELS
+from ctft_eval.compare import (
+    Comparison,
+    RunView,
+    load_views,
+    pair_runs,
+    regression_settings,
+    render,
+    views_from_record,
+)
+from ctft_eval.compare import compare as compare_runs
 from ctft_eval.conversation import ask
-from ctft_eval.gates import Gate, evaluate
+from ctft_eval.gates import Gate, evaluate, regression_gates
 from ctft_eval.reply import Reply
 from ctft_eval.report import gate_table, summary
 from ctft_eval.results import Key, Results
 from ctft_eval.scorers import SCORERS
-from ctft_eval.scorers.outcome import Outcome
+from ctft_eval.scorers.outcome import Outcome, combine, not_applicable
 from ctft_eval.settings import Settings, SettingsError, load_settings
 
+MISSING_REASON = "missing from the replay record (not scored, not passed)"
 DEFAULT_SUITE_FILES = ["suites/*.yaml", "suites/*.yml", "*/suites/*.yaml", "*/suites/*.yml"]
 
 
@@ -50,9 +61,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "tool format; both: each case on each channel")
     group.addoption("--ctft-concurrency", type=int, default=None, metavar="N",
                     help="requests in flight at once while fetching replies (default from settings: 4)")
+    group.addoption("--ctft-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one [tool.ctft_eval] setting for this run, e.g. --ctft-set max_tokens=256")
     group.addoption("--ctft-strict", action="store_true",
                     help="every failing case fails the session, as plain pytest (gates still apply)")
     group.addoption("--ctft-record", default=None, metavar="PATH", help="write the run record (JSON) to PATH")
+    group.addoption("--baseline", action="append", default=[], metavar="RECORD.json",
+                    help="compare with a recorded run side by side; a significant drop fails the regression gate")
+    group.addoption("--ctft-repeat", type=int, default=1, metavar="K",
+                    help="ask every case K times: pass@k, pass^k and flaky cases (a test passes when all K do)")
     parser.addini("ctft_suite_files", "glob patterns (relative to rootdir) of suite files", type="linelist",
                   default=DEFAULT_SUITE_FILES)
 
@@ -67,6 +84,9 @@ class State:
     channels: tuple[str, ...]
     strict: bool
     record_path: Path | None
+    repeat: int = 1
+    baselines: list[RunView] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
     backends: dict[str, Backend] = field(default_factory=dict)
     identities: dict[str, dict[str, Any]] = field(default_factory=dict)
     suites: dict[str, Suite] = field(default_factory=dict)
@@ -103,6 +123,11 @@ def pytest_configure(config: pytest.Config) -> None:
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
         raise pytest.UsageError(f"the same backend is named twice: {', '.join(labels)}")
+    for override in config.getoption("ctft_set"):
+        try:
+            settings.override(override)
+        except SettingsError as exc:
+            raise pytest.UsageError(f"--ctft-set {override}: {exc}") from None
     concurrency = config.getoption("ctft_concurrency")
     if concurrency is not None:
         if concurrency < 1:
@@ -111,8 +136,18 @@ def pytest_configure(config: pytest.Config) -> None:
     channel = config.getoption("ctft_channel")
     channels = CHANNELS if channel == "both" else (channel,)
     record = config.getoption("ctft_record")
+    repeat = config.getoption("ctft_repeat")
+    if repeat < 1:
+        raise pytest.UsageError("--ctft-repeat must be at least 1")
+    baselines: list[RunView] = []
+    for path in config.getoption("baseline"):
+        try:
+            baselines += load_views(path)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = State(
-        settings, specs, channels, config.getoption("ctft_strict"), Path(record).resolve() if record else None
+        settings, specs, channels, config.getoption("ctft_strict"), Path(record).resolve() if record else None,
+        repeat, baselines,
     )
 
 
@@ -182,10 +217,18 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         assert state is not None
-        replies = _replies_for(state, self)
-        outcome = SCORERS[self.dimension](self.case, replies)
+        attempts = _attempts_for(state, self)
+        scorer = SCORERS[self.dimension]
+        outcomes = [
+            not_applicable(self.dimension, MISSING_REASON) if any(r.error_kind == "missing" for r in replies)
+            else scorer(self.case, replies)
+            for replies in attempts
+        ]
+        outcome = combine(outcomes)
         with state.lock:
             state.results.add(self.key, outcome)
+            if len(outcomes) > 1:
+                state.results.attempts.setdefault(self.key, {})[self.dimension] = outcomes
         self.user_properties.append(("ctft_reason", outcome.reason))
         if outcome.failure:
             self.user_properties.append(("ctft_failure", outcome.failure))
@@ -256,19 +299,27 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
     cases = state.results.cases
     state.fetched = True
     if keys:
-        workers = min(state.settings.concurrency, len(keys))
-        say(f"ctft-eval: fetching {len(keys)} replies, {workers} at a time")
+        workers = min(state.settings.concurrency, len(keys) * state.repeat)
+        times = f" x {state.repeat} attempts" if state.repeat > 1 else ""
+        say(f"ctft-eval: fetching {len(keys)} replies{times}, {workers} at a time")
         started = time.perf_counter()
-        step = max(1, len(keys) // 10)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ctft-fetch") as pool:
             futures = {
-                pool.submit(ask, state.backends[b], cases[c], ch, state.settings): (b, ch, c) for (b, ch, c) in keys
+                pool.submit(ask, state.backends[b], cases[c], ch, state.settings): ((b, ch, c), attempt)
+                for attempt in range(state.repeat) for (b, ch, c) in keys
             }
+            total = len(futures)
+            step = max(1, total // 10)
             try:
                 for done, future in enumerate(as_completed(futures), 1):
-                    state.results.replies[futures[future]] = future.result()
-                    if done % step == 0 or done == len(keys):
-                        say(f"ctft-eval: {done}/{len(keys)} replies ({time.perf_counter() - started:.0f} s)")
+                    key, attempt = futures[future]
+                    with state.lock:
+                        if attempt == 0:
+                            state.results.replies[key] = future.result()
+                        else:
+                            state.results.repeats.setdefault(key, []).append(future.result())
+                    if done % step == 0 or done == total:
+                        say(f"ctft-eval: {done}/{total} replies ({time.perf_counter() - started:.0f} s)")
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -276,6 +327,10 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
         say(f"ctft-eval: timing {len(latency_keys)} latency cases one at a time, after a warm-up request")
         warmed: set[tuple[str, str]] = set()
         for backend, channel, case_id in latency_keys:
+            recorded = getattr(state.backends[backend], "recorded", None)
+            if recorded is not None:  # a replayed run: its own timings, as measured then
+                state.results.latency_replies[(backend, channel, case_id)] = recorded(case_id, channel, latency=True)
+                continue
             if (backend, channel) not in warmed:
                 warmup = ask(state.backends[backend], cases[case_id], channel, state.settings)
                 state.warmups[f"{backend}|{channel}"] = warmup[0]
@@ -285,8 +340,11 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
             )
 
 
-def _replies_for(state: State, item: CaseItem) -> list[Reply]:
-    store = state.results.latency_replies if item.dimension == "latency" else state.results.replies
+def _attempts_for(state: State, item: CaseItem) -> list[list[Reply]]:
+    """Every attempt's replies for an item: the shared fetch (and its repeats), or, for latency,
+    the sequential timing request."""
+    latency = item.dimension == "latency"
+    store = state.results.latency_replies if latency else state.results.replies
     with state.lock:
         replies = store.get(item.key)
     if replies is None:  # not prefetched (e.g. an interrupted fetch): ask now
@@ -296,7 +354,10 @@ def _replies_for(state: State, item: CaseItem) -> list[Reply]:
         replies = ask(backend, item.case, item.channel, state.settings)
         with state.lock:
             store[item.key] = replies
-    return replies
+    if latency:
+        return [replies]
+    with state.lock:
+        return [replies, *state.results.repeats.get(item.key, [])]
 
 
 # ---- outcome bookkeeping, gates, exit status, record --------------------------------------------
@@ -320,6 +381,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None or not state.results.outcomes and not state.results.replies:
         return
     state.gates = evaluate(state.results, state.settings.gates)
+    data = build_record(session, state)
+    if state.baselines and state.results.outcomes:
+        current = views_from_record(data, "this run")
+        state.comparisons = [compare_runs(b, c) for b, c in pair_runs(state.baselines, current)]
+        state.gates += regression_gates(state.comparisons, state.settings.regression)
     gates_hold = all(g.holds for g in state.gates)
     if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and state.results.outcomes:
         if not gates_hold:
@@ -327,7 +393,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         elif not state.strict and state.other_failures == 0:
             session.exitstatus = pytest.ExitCode.OK
     if state.record_path is not None:
-        run_record.write_atomic(state.record_path, _record(session, state))
+        data["exit_status"] = int(session.exitstatus)
+        data["gates"] = [g.to_dict() for g in state.gates]
+        run_record.write_atomic(state.record_path, data)
     for backend in state.backends.values():
         backend.close()
 
@@ -339,6 +407,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr = terminalreporter
     tr.section("ctft-eval summary")
     tr.write_line(summary(state.results, state.gates))
+    missing = sorted({k[2] for k, by_dim in state.results.outcomes.items()
+                      for o in by_dim.values() if o.reason == MISSING_REASON})
+    if missing:
+        tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "
+                      f"{', '.join(missing[:20])}", yellow=True)
+    if state.comparisons or state.baselines:
+        tr.section("ctft-eval baseline comparison")
+        if state.comparisons:
+            views = list(dict.fromkeys([*(c.base for c in state.comparisons), *(c.current for c in state.comparisons)]))
+            tr.write_line(render(views, state.comparisons, regression_settings(state.settings.regression)))
+        else:
+            tr.write_line("no baseline run shares a channel with this run: nothing to compare")
     tr.section("ctft-eval gates")
     tr.write_line(gate_table(state.gates))
     failed = [g for g in state.gates if not g.holds]
@@ -355,9 +435,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line(f"ctft-eval: run record written to {state.record_path}")
 
 
-def _record(session: pytest.Session, state: State) -> dict[str, Any]:
+def build_record(session: pytest.Session, state: State) -> dict[str, Any]:
     results = state.results
     keys = list(dict.fromkeys([*results.replies, *results.latency_replies, *results.outcomes]))
+    attempts = results.attempts
     entries = []
     for key in keys:
         backend, channel, case_id = key
@@ -368,6 +449,9 @@ def _record(session: pytest.Session, state: State) -> dict[str, Any]:
             "outcomes": {d: o.to_dict() for d, o in results.outcomes.get(key, {}).items()},
             "replies": [r.to_dict() for r in results.replies.get(key, [])],
             "latency_replies": [r.to_dict() for r in results.latency_replies.get(key, [])],
+            **({"repeats": [[r.to_dict() for r in replies] for replies in results.repeats[key]],
+                "attempts": {d: [o.passed for o in outs] for d, outs in attempts.get(key, {}).items()}}
+               if key in results.repeats else {}),
         })
     runs = []
     for backend, channel in results.runs():
@@ -403,11 +487,13 @@ def _record(session: pytest.Session, state: State) -> dict[str, Any]:
         "backends": {label: state.identities.get(label, {"spec": str(state.spec(label))})
                      for label in dict.fromkeys(k[0] for k in keys)},
         "channels": list(state.channels),
+        "repeat": state.repeat,
         "settings": state.settings.request_settings(),
         "gate_thresholds": state.settings.gates,
         "suites": [{"file": rel(s.file), "name": s.name, "sha256": s.sha256, "cases": len(s.cases)}
                    for s in state.suites.values()],
-        "cases": {c.id: {"file": rel(c.file), "suite": c.suite, "tags": list(c.tags), "dimensions": list(c.dimensions)}
+        "cases": {c.id: {"file": rel(c.file), "suite": c.suite, "tags": list(c.tags), "dimensions": list(c.dimensions),
+                         "expected_tools": list(c.first_expectation.tools)}
                   for c in results.cases.values()},
         "warmups": {k: r.to_dict() for k, r in state.warmups.items()},
         "runs": runs,

@@ -66,6 +66,10 @@ def failure_table(results: Results, backend: str, channel: str) -> str:
 def gate_table(gates: list[Gate]) -> str:
     rows = []
     for g in gates:
+        if g.observed_text is not None:
+            rows.append([g.backend, g.channel, g.name, g.observed_text, g.needed_text,
+                         "PASS" if g.holds else "FAIL"])
+            continue
         if g.name == "latency_median":
             observed = "—" if g.observed is None else f"{g.observed:.2f} s"
             need = f"<= {g.threshold:g} s"
@@ -74,6 +78,18 @@ def gate_table(gates: list[Gate]) -> str:
         verdict = "n/a" if g.observed is None else ("PASS" if g.holds else "FAIL")
         rows.append([g.backend, g.channel, g.name, observed, need, verdict])
     return tabulate(rows, ["backend", "channel", "gate", "observed", "needed", "verdict"], TABLE_FORMAT)
+
+
+def repeat_table(results: Results, backend: str, channel: str) -> str:
+    table = results.repeat_rates(backend, channel)
+    if not table:
+        return ""
+    rows, flaky_lines = [], []
+    for dim, (at_k, hat_k, flaky) in table.items():
+        rows.append([dim, *rate_cells(at_k)[:2], *rate_cells(hat_k)[:2], len(flaky)])
+        flaky_lines += [f"flaky {dim}: {case}" for case in flaky]
+    text = tabulate(rows, ["dimension", "pass@k", "rate", "pass^k", "rate", "flaky cases"], TABLE_FORMAT)
+    return "\n".join([text, *flaky_lines])
 
 
 def summary(results: Results, gates: list[Gate]) -> str:
@@ -87,5 +103,8 @@ def summary(results: Results, gates: list[Gate]) -> str:
         failures = failure_table(results, backend, channel)
         if failures:
             parts += ["", failures]
+        repeats = repeat_table(results, backend, channel)
+        if repeats:
+            parts += ["", repeats]
         parts.append("")
     return "\n".join(parts).rstrip()

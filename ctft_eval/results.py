@@ -41,6 +41,10 @@ class Results:
     replies: dict[Key, list[Reply]] = field(default_factory=dict)
     latency_replies: dict[Key, list[Reply]] = field(default_factory=dict)
     outcomes: dict[Key, dict[str, Outcome]] = field(default_factory=dict)
+    repeats: dict[Key, list[list[Reply]]] = field(default_factory=dict)
+    """Attempts 2..K of each case under --ctft-repeat."""
+    attempts: dict[Key, dict[str, list[Outcome]]] = field(default_factory=dict)
+    """Per dimension, every attempt's outcome (only under --ctft-repeat)."""
 
     def add(self, key: Key, outcome: Outcome) -> None:
         self.outcomes.setdefault(key, {})[outcome.dimension] = outcome
@@ -93,3 +97,20 @@ class Results:
                     if outcome.failure:
                         counts[outcome.failure] = counts.get(outcome.failure, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    def repeat_rates(self, backend: str, channel: str) -> dict[str, tuple[Rate, Rate, list[str]]]:
+        """Per dimension: pass@k (some attempt passed), pass^k (every attempt passed), flaky cases."""
+        table: dict[str, tuple[Rate, Rate, list[str]]] = {}
+        for (b, ch, case_id), by_dim in self.attempts.items():
+            if (b, ch) != (backend, channel):
+                continue
+            for dim, outcomes in by_dim.items():
+                verdicts = [o.passed for o in outcomes if o.passed is not None]
+                if not verdicts:
+                    continue
+                at_k, hat_k, flaky = table.setdefault(dim, (Rate(), Rate(), []))
+                at_k.add(any(verdicts))
+                hat_k.add(all(verdicts))
+                if any(verdicts) and not all(verdicts):
+                    flaky.append(f"{case_id} ({sum(verdicts)}/{len(verdicts)})")
+        return table

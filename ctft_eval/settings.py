@@ -13,6 +13,11 @@ DEFAULT_GATES: dict[str, float] = {
     "arguments": 0.90,
     "latency_median": 2.0,
 }
+DEFAULT_REGRESSION: dict[str, Any] = {
+    "alpha": 0.05,  # a drop with an exact McNemar p below this fails
+    "max_drop_points": 5.0,  # a drop of more than this many percentage points fails
+    "dimensions": ["tool_selection", "json_validity", "arguments", "chain"],
+}
 GATE_KEYS = ("tool_selection", "json_validity", "arguments", "chain", "latency_median")
 
 
@@ -34,10 +39,25 @@ class Settings:
     retries: int = 2
     keep_alive: str = "30m"
     gates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GATES))
+    regression: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_REGRESSION))
+
+    def override(self, assignment: str) -> None:
+        """Set one setting from KEY=VALUE text, converted to the setting's type."""
+        key, sep, text = assignment.partition("=")
+        key = key.strip()
+        known = [f.name for f in fields(self) if f.name not in ("gates", "regression")]
+        if not sep or key not in known:
+            raise SettingsError(f"write KEY=VALUE with KEY one of {', '.join(known)}")
+        kind = type(getattr(self, key))
+        try:
+            setattr(self, key, kind(text.strip()))
+        except ValueError:
+            raise SettingsError(f"{key} must be a {kind.__name__}, got {text!r}") from None
 
     def request_settings(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("gates")
+        data.pop("regression")
         return data
 
 
@@ -51,7 +71,7 @@ def load_settings(pyproject: Path | None) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{pyproject}: not valid TOML: {exc}") from None
     settings = Settings()
-    known = {f.name: f for f in fields(Settings) if f.name != "gates"}
+    known = {f.name: f for f in fields(Settings) if f.name not in ("gates", "regression")}
     for key, value in table.items():
         if key in ("gates", "regression"):
             continue
@@ -72,6 +92,19 @@ def load_settings(pyproject: Path | None) -> Settings:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SettingsError(f"{pyproject}: gate {key} must be a number")
         settings.gates[key] = float(value)
+    regression = table.get("regression", {})
+    if not isinstance(regression, dict):
+        raise SettingsError(f"{pyproject}: [tool.ctft_eval.regression] must be a table")
+    for key, value in regression.items():
+        if key not in DEFAULT_REGRESSION:
+            raise SettingsError(f"{pyproject}: unknown key [tool.ctft_eval.regression].{key}; "
+                                f"known: {', '.join(DEFAULT_REGRESSION)}")
+        if key == "dimensions":
+            if not isinstance(value, list) or not all(v in GATE_KEYS for v in value):
+                raise SettingsError(f"{pyproject}: regression.dimensions lists dimensions of {GATE_KEYS}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{pyproject}: regression.{key} must be a number")
+        settings.regression[key] = value
     if settings.concurrency < 1:
         raise SettingsError(f"{pyproject}: concurrency must be at least 1")
     return settings

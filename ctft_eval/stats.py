@@ -19,3 +19,22 @@ def wilson_interval(passed: int, total: int, z: float = 1.959963984540054) -> tu
 
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def mcnemar_exact(broken: int, fixed: int) -> float:
+    """Two-sided exact McNemar test on the discordant pairs: the binomial probability, under "no
+    change" (each flip equally likely either way), of a split at least as uneven as observed."""
+    n = broken + fixed
+    if n == 0:
+        return 1.0
+    k = min(broken, fixed)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def pass_at_k(passes: int, attempts: int) -> bool:
+    return passes > 0
+
+
+def pass_hat_k(passes: int, attempts: int) -> bool:
+    return attempts > 0 and passes == attempts

@@ -29,6 +29,7 @@ KINDS = {
     "ollama": "ctft_eval.backends.ollama:OllamaBackend",
     "openai": "ctft_eval.backends.openai:OpenAIBackend",
     "llamacpp": "ctft_eval.backends.llamacpp:LlamaCppBackend",
+    "replay": "ctft_eval.backends.replay:ReplayBackend",
 }
 DEFAULT_MODELS = {"llamacpp": DEFAULT_MODEL}  # a kind that runs its own model may omit it
 

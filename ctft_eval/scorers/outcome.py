@@ -31,3 +31,21 @@ def failed(dimension: str, failure: str, reason: str, value: float | None = None
 
 def not_applicable(dimension: str, reason: str) -> Outcome:
     return Outcome(dimension, None, reason)
+
+
+def combine(outcomes: list[Outcome]) -> Outcome:
+    """One verdict from repeated attempts: passed only if every applicable attempt passed (pass^k)."""
+    if len(outcomes) == 1:
+        return outcomes[0]
+    applicable = [o for o in outcomes if o.passed is not None]
+    if not applicable:
+        return outcomes[0]
+    passes = sum(1 for o in applicable if o.passed)
+    first_failure = next((o for o in applicable if not o.passed), None)
+    values = sorted(o.value for o in applicable if o.value is not None)
+    value = values[len(values) // 2] if values else None
+    summary = f"{passes}/{len(applicable)} attempts passed"
+    if first_failure is None:
+        return Outcome(outcomes[0].dimension, True, f"{summary}: {applicable[0].reason}", None, value)
+    return Outcome(outcomes[0].dimension, False, f"{summary}; first failure: {first_failure.reason}",
+                   first_failure.failure, value)
