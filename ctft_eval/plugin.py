@@ -94,8 +94,6 @@ class State:
     warmups: dict[str, Reply] = field(default_factory=dict)
     gates: list[Gate] = field(default_factory=list)
     other_failures: int = 0
-    ctft_items: int = 0
-    fetched: bool = False
     started: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -252,7 +250,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = _state(session.config)
     if state is None:
         return
-    state.ctft_items = sum(isinstance(i, CaseItem) for i in session.items)
     if state.suites and not state.specs:
         raise pytest.UsageError(
             f"collected {len(state.suites)} suite file(s) but no model to evaluate: pass "
@@ -297,7 +294,6 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
     keys = sorted(dict.fromkeys(i.key for i in items if i.dimension != "latency"), key=lambda k: (k[0], k[1]))
     latency_keys = list(dict.fromkeys(i.key for i in items if i.dimension == "latency"))
     cases = state.results.cases
-    state.fetched = True
     if keys:
         workers = min(state.settings.concurrency, len(keys) * state.repeat)
         times = f" x {state.repeat} attempts" if state.repeat > 1 else ""
@@ -378,7 +374,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
-    if state is None or not state.results.outcomes and not state.results.replies:
+    if state is None:
+        return
+    if not state.results.outcomes and not state.results.replies:
+        _close(state)
         return
     state.gates = evaluate(state.results, state.settings.gates)
     data = build_record(session, state)
@@ -396,8 +395,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         data["exit_status"] = int(session.exitstatus)
         data["gates"] = [g.to_dict() for g in state.gates]
         run_record.write_atomic(state.record_path, data)
+    _close(state)
+
+
+def _close(state: State) -> None:
     for backend in state.backends.values():
         backend.close()
+    state.backends.clear()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
