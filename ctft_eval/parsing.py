@@ -79,13 +79,24 @@ def _calls_in_snippet(snippet: str, *, whole: bool) -> list[ToolCall]:
     if calls or any(isinstance(v, dict | list) for v in values):
         return calls  # JSON that parsed but holds no call is not a broken call
     hint = _NAME_HINT.search(snippet)
-    if hint and ("arguments" in snippet or "parameters" in snippet or hint.group(1) in TOOLS_BY_NAME):
+    if hint and _looks_like_a_call(snippet, hint.group(1)):
         raw = snippet[snippet.rfind("{", 0, hint.start()) if "{" in snippet[: hint.start()] else 0 :].strip()
         return [ToolCall(hint.group(1), raw, None, "call written as JSON that does not parse", TEXT_JSON)]
     return []
 
 
 _FAIL = object()
+_SCHEMA_HINT = re.compile(r"\"parameters\"\s*:\s*\{\s*\"type\"\s*:\s*\"object\"")
+
+
+def _looks_like_a_call(snippet: str, name: str) -> bool:
+    """Broken JSON that names a known tool or carries arguments is a failed call; a (truncated)
+    definition with a JSON-schema `parameters` object is not."""
+    if name in TOOLS_BY_NAME:
+        return True
+    if _SCHEMA_HINT.search(snippet):
+        return False
+    return '"arguments"' in snippet or '"parameters"' in snippet
 
 
 def _loads(text: str) -> Any:

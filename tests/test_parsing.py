@@ -124,3 +124,21 @@ def test_real_qwen_call_in_a_json_fence_is_found():
     text = '```json\n{\n  "name": "read_file",\n  "arguments": {\n    "filepath": "/workspace/src/config.ts"\n  }\n}\n```'
     [call] = calls_in_text(text)
     assert (call.name, call.arguments, call.source) == ("read_file", {"filepath": "/workspace/src/config.ts"}, TEXT_JSON)
+
+
+def test_a_truncated_invented_definition_is_not_a_call():
+    # Real output of SmolLM2-135M (llamacpp backend, native channel), cut off by max_tokens.
+    text = (
+        "Here's a sample of the JSON data that contains the idempotent methods:\n\n```json\n{\n  \"idempotent\": {\n"
+        "    \"type\": \"function\",\n    \"name\": \"idempotent\",\n    \"description\": \"Returns the idempotent "
+        "value of a function.\",\n    \"parameters\": {\n      \"type\": \"object\",\n      \"properties\": {\n"
+        "        \"idempotent\": {\n          \"type\": \"function\",\n          \"name\": \"idem"
+    )
+    assert calls_in_text(text) == []
+
+
+def test_a_truncated_call_to_an_invented_tool_is_still_a_failed_call():
+    # Real output of SmolLM2-135M: an invented tool, its JSON cut off. Scored as a wrong tool.
+    text = '```ruby\ndef calc_tax(amount)\n  return {\n    "calc_tax": {\n      "name": "calc_tax",\n      "arguments": {\n        "amount": {\n'
+    [call] = calls_in_text(text)
+    assert call.name == "calc_tax" and call.arguments is None
