@@ -290,7 +290,7 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
         say(f"ctft-eval: {spec} ready ({', '.join(channels)} channel{'s' if len(channels) > 1 else ''})")
 
     # Grouped by backend and channel: requests that share a long prompt prefix (the tools) run
-    # back to back, which lets runtimes with a prompt cache reuse it.
+    # back to back, so that runtimes reuse the prefix they evaluated last (llama.cpp does).
     keys = sorted(dict.fromkeys(i.key for i in items if i.dimension != "latency"), key=lambda k: (k[0], k[1]))
     latency_keys = list(dict.fromkeys(i.key for i in items if i.dimension == "latency"))
     cases = state.results.cases

@@ -84,9 +84,6 @@ class LlamaCppBackend:
                 seed=self.settings.seed,
                 verbose=False,
             )
-            # Keep evaluated prompt states, so that the long tool preamble every case shares is
-            # evaluated once per channel, not once per request.
-            self.llm.set_cache(self._llama_cpp.LlamaRAMCache(capacity_bytes=1 << 30))
         except (ValueError, RuntimeError) as exc:
             raise BackendUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
         meta = self.llm.metadata
