@@ -184,6 +184,8 @@ def test_interrupted_run_still_writes_what_finished(project, small_cases):
              f"--ollama-host={server.url}", "--ctft-concurrency=1", f"--ctft-record={record}"],
             cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # a job started in the background inherits SIGINT ignored; give the child the default
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 60
         while len(server.chat_requests()) < 3 and time.monotonic() < deadline:
