@@ -103,7 +103,9 @@ def views_from_record(data: dict[str, Any], source: str) -> list[RunView]:
             by_run[key] = RunView(
                 label=f"{source} [{entry['backend']}|{entry['channel']}]",
                 backend=entry["backend"], channel=entry["channel"], fingerprint=fingerprint(identity),
-                outcomes={}, reasons={}, tools={}, suites=suites, settings=data.get("settings", {}),
+                outcomes={}, reasons={}, tools={}, suites=suites,
+                # a replayed run was sampled with the settings of its record
+                settings=identity.get("recorded_settings") or data.get("settings", {}),
             )
         view = by_run[key]
         for dim, outcome in entry.get("outcomes", {}).items():
