@@ -72,13 +72,9 @@ CHATML_TOOLS_JINJA = (
 """ChatML with tools: the tool list in the system turn, calls as <tool_call> JSON, results as
 <tool_response> in a user turn, the same layout llama.cpp's and our llamacpp backend's parsers read."""
 
-CHATML_TOOLS_GO = (
-    "<|im_start|>system\n"
-    "{{ if .System }}{{ .System }}{{ else }}" + CHATML_DEFAULT_SYSTEM + "{{ end }}\n"
-    "{{- if .Tools }}\n\n" + CHATML_TOOLS_INTRO + "\n<tools>\n"
-    "{{- range .Tools }}\n{{ json . }}\n{{- end }}\n</tools>\n\n" + CHATML_TOOLS_HOWTO + "\n"
-    "{{- end }}<|im_end|>\n"
-    "{{ range $i, $_ := .Messages }}\n"
+# The message turns shared by the ChatML and Qwen2.5 Go templates: user text, assistant text and
+# <tool_call> JSON, tool results as <tool_response> in a user turn, and the generation prompt.
+_CHATML_TURNS_GO = (
     "{{- $last := eq (len (slice $.Messages $i)) 1 }}\n"
     "{{- if eq .Role \"user\" }}<|im_start|>user\n{{ .Content }}<|im_end|>\n"
     "{{ else if eq .Role \"assistant\" }}<|im_start|>assistant\n"
@@ -90,6 +86,16 @@ CHATML_TOOLS_GO = (
     "{{ end }}\n"
     "{{- if and $last (ne .Role \"assistant\") }}<|im_start|>assistant\n{{ end }}\n"
     "{{- end }}"
+)
+
+CHATML_TOOLS_GO = (
+    "<|im_start|>system\n"
+    "{{ if .System }}{{ .System }}{{ else }}" + CHATML_DEFAULT_SYSTEM + "{{ end }}\n"
+    "{{- if .Tools }}\n\n" + CHATML_TOOLS_INTRO + "\n<tools>\n"
+    "{{- range .Tools }}\n{{ json . }}\n{{- end }}\n</tools>\n\n" + CHATML_TOOLS_HOWTO + "\n"
+    "{{- end }}<|im_end|>\n"
+    "{{ range $i, $_ := .Messages }}\n"
+    + _CHATML_TURNS_GO
 )
 
 # ---- qwen2.5: the Go form of Qwen2.5's Jinja template -------------------------------------------------
@@ -116,17 +122,7 @@ QWEN25_GO = (
     "{{ if .System }}{{ .System }}{{ else }}" + QWEN25_DEFAULT_SYSTEM + "{{ end }}<|im_end|>\n"
     "{{ end }}\n"
     "{{- range $i, $_ := .Messages }}\n"
-    "{{- $last := eq (len (slice $.Messages $i)) 1 }}\n"
-    "{{- if eq .Role \"user\" }}<|im_start|>user\n{{ .Content }}<|im_end|>\n"
-    "{{ else if eq .Role \"assistant\" }}<|im_start|>assistant\n"
-    "{{- if .Content }}\n{{ .Content }}\n{{- end }}\n"
-    "{{- range .ToolCalls }}\n<tool_call>\n"
-    "{\"name\": \"{{ .Function.Name }}\", \"arguments\": {{ json .Function.Arguments }}}\n</tool_call>\n"
-    "{{- end }}{{ if not $last }}<|im_end|>\n{{ end }}\n"
-    "{{- else if eq .Role \"tool\" }}<|im_start|>user\n<tool_response>\n{{ .Content }}\n</tool_response><|im_end|>\n"
-    "{{ end }}\n"
-    "{{- if and $last (ne .Role \"assistant\") }}<|im_start|>assistant\n{{ end }}\n"
-    "{{- end }}"
+    + _CHATML_TURNS_GO
 )
 
 # ---- llama3.1: Ollama's library template (protocols.md §5.2) ------------------------------------------
