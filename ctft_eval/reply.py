@@ -71,10 +71,6 @@ class Reply:
     raw: Any = None
     """The response as received: the final JSON object, or the list of stream chunks."""
 
-    @property
-    def native_calls(self) -> list[ToolCall]:
-        return [c for c in self.tool_calls if c.source == NATIVE]
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -31,10 +31,3 @@ def mcnemar_exact(broken: int, fixed: int) -> float:
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
 
-
-def pass_at_k(passes: int, attempts: int) -> bool:
-    return passes > 0
-
-
-def pass_hat_k(passes: int, attempts: int) -> bool:
-    return attempts > 0 and passes == attempts
