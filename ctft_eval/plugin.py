@@ -315,7 +315,7 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
                         else:
                             state.results.repeats.setdefault(key, []).append(future.result())
                     if done % step == 0 or done == total:
-                        say(f"ctft-eval: {done}/{total} replies ({time.perf_counter() - started:.0f} s)")
+                        say(f"ctft-eval: {done}/{total} replies{_timing(time.perf_counter() - started, done, total)}")
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -334,6 +334,15 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
             state.results.latency_replies[(backend, channel, case_id)] = ask(
                 state.backends[backend], cases[case_id], channel, state.settings
             )
+
+
+def _timing(elapsed: float, done: int, total: int) -> str:
+    """' (95 s, about 4 min left)': elapsed time and, while replies remain, a linear estimate."""
+    if done >= total:
+        return f" ({elapsed:.0f} s)"
+    left = elapsed / done * (total - done)
+    estimate = f"{left:.0f} s" if left < 120 else f"{left / 60:.0f} min"
+    return f" ({elapsed:.0f} s, about {estimate} left)"
 
 
 def _attempts_for(state: State, item: CaseItem) -> list[list[Reply]]:
