@@ -102,6 +102,19 @@ def test_latency_gate_uses_sequential_timing(project, small_cases):
     assert len(chats) == 3  # one warm-up, then each latency case once
 
 
+def test_latency_requests_of_a_channel_run_back_to_back(project, small_cases):
+    # Alternating channels would make a runtime re-evaluate the whole tool preamble on every
+    # request (no shared prefix), timing prompt evaluation instead of what Continue's user waits.
+    with OllamaDouble(Oracle(small_cases)) as server:
+        result = run(project, "--backend=ollama:m", f"--ollama-host={server.url}", "--ctft-channel=both",
+                     "-m", "latency")
+        chats = server.chat_requests()
+    assert result.ret == 0, result.stdout.str()
+    native = [bool(body.get("tools")) for body in chats]
+    assert len(native) == 6  # per channel: one warm-up, then each of the two latency cases
+    assert native in ([True] * 3 + [False] * 3, [False] * 3 + [True] * 3)
+
+
 def test_record_holds_identity_settings_outcomes_and_replies(project, small_cases):
     record = project.path / "runs" / "run.json"
     with OllamaDouble(Oracle(small_cases)) as server:
