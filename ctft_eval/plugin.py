@@ -308,16 +308,21 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
             }
             total = len(futures)
             step = max(1, total // 10)
+            # A chain asks up to one request per step: weigh it so, for the estimate of what is left.
+            weights = {key: len(cases[key[2]].steps) or 1 for key in keys}
+            work, work_done = sum(weights[key] for key, _ in futures.values()), 0
             try:
                 for done, future in enumerate(as_completed(futures), 1):
                     key, attempt = futures[future]
+                    work_done += weights[key]
                     with state.lock:
                         if attempt == 0:
                             state.results.replies[key] = future.result()
                         else:
                             state.results.repeats.setdefault(key, []).append(future.result())
                     if done % step == 0 or done == total:
-                        say(f"ctft-eval: {done}/{total} replies{_timing(time.perf_counter() - started, done, total)}")
+                        timing = _timing(time.perf_counter() - started, work_done, work)
+                        say(f"ctft-eval: {done}/{total} replies{timing}")
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -343,7 +348,8 @@ def _backend_and_channel(key: tuple[str, str, str]) -> tuple[str, str]:
 
 
 def _timing(elapsed: float, done: int, total: int) -> str:
-    """' (95 s, about 4 min left)': elapsed time and, while replies remain, a linear estimate."""
+    """' (95 s, about 4 min left)': elapsed time and, while work remains, a linear estimate from
+    the share of the work done (done and total in any unit)."""
     if done >= total:
         return f" ({elapsed:.0f} s)"
     left = elapsed / done * (total - done)
