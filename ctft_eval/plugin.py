@@ -13,6 +13,7 @@ import fnmatch
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -60,7 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="native: tools field and structured calls; continue: Continue's system-message "
                          "tool format; both: each case on each channel")
     group.addoption("--ctft-concurrency", type=int, default=None, metavar="N",
-                    help="requests in flight at once while fetching replies (default from settings: 4)")
+                    help="requests in flight at once per backend while fetching replies (default from settings: 4; "
+                         "the embedded llamacpp backend always takes one at a time)")
     group.addoption("--ctft-set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one [tool.ctft_eval] setting for this run, e.g. --ctft-set max_tokens=256")
     group.addoption("--ctft-strict", action="store_true",
@@ -297,13 +299,27 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
     latency_keys = sorted(dict.fromkeys(i.key for i in items if i.dimension == "latency"), key=_backend_and_channel)
     cases = state.results.cases
     if keys:
-        workers = min(state.settings.concurrency, len(keys) * state.repeat)
+        # One pool per backend. A backend that serves one request at a time (embedded llama.cpp)
+        # gets one worker: more would only interleave chains, and each chain step would then
+        # re-evaluate its own history instead of extending the prompt evaluated just before.
+        per_backend = {label: [k for k in keys if k[0] == label] for label in labels}
+        workers = {
+            label: 1 if getattr(state.backends[label], "serves_one_at_a_time", False)
+            else max(1, min(state.settings.concurrency, len(own) * state.repeat))
+            for label, own in per_backend.items() if own
+        }
         times = f" x {state.repeat} attempts" if state.repeat > 1 else ""
-        say(f"ctft-eval: fetching {len(keys)} replies{times}, {workers} at a time")
+        pace = ", ".join(f"{label} {n} at a time" for label, n in workers.items()) if len(workers) > 1 \
+            else f"{next(iter(workers.values()))} at a time"
+        say(f"ctft-eval: fetching {len(keys)} replies{times}, {pace}")
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ctft-fetch") as pool:
+        with ExitStack() as stack:
+            pools = {
+                label: stack.enter_context(ThreadPoolExecutor(max_workers=n, thread_name_prefix="ctft-fetch"))
+                for label, n in workers.items()
+            }
             futures = {
-                pool.submit(ask, state.backends[b], cases[c], ch, state.settings): ((b, ch, c), attempt)
+                pools[b].submit(ask, state.backends[b], cases[c], ch, state.settings): ((b, ch, c), attempt)
                 for attempt in range(state.repeat) for (b, ch, c) in keys
             }
             total = len(futures)
@@ -324,7 +340,8 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
                         timing = _timing(time.perf_counter() - started, work_done, work)
                         say(f"ctft-eval: {done}/{total} replies{timing}")
             except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
+                for pool in pools.values():
+                    pool.shutdown(wait=False, cancel_futures=True)
                 raise
     if latency_keys:
         say(f"ctft-eval: timing {len(latency_keys)} latency cases one at a time, after a warm-up request")

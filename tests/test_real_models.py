@@ -150,6 +150,8 @@ def test_embedded_backend_runs_the_default_models(real_project, model):
     assert identity["template_has_tools"] is (model == "qwen2.5-coder-0.5b")
     first = next(e for e in data["results"] if e["case"] == "real-read-config" and e["channel"] == "native")
     assert first["replies"][0]["timings"]["prompt_tokens"] > 500  # the tool schemas were in the prompt
+    # one context: sent one request at a time whatever the concurrency (4 by default)
+    assert any(line.startswith("ctft-eval: fetching ") and line.endswith(", 1 at a time") for line in result.outlines)
 
 
 def test_plain_llamacpp_spec_means_the_default_model():

@@ -70,6 +70,9 @@ def parse_spec(text: str) -> BackendSpec:
 
 
 class Backend(Protocol):
+    """What the plugin needs of a backend. One that sets `serves_one_at_a_time = True` (a single
+    in-process model) is sent one request at a time, whatever --ctft-concurrency says."""
+
     spec: BackendSpec
 
     def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]: ...

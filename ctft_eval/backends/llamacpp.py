@@ -61,6 +61,7 @@ class LlamaCppBackend:
         self._env.globals["raise_exception"] = _raise
         self._env.globals["strftime_now"] = lambda fmt: time.strftime(fmt)
         self._lock = threading.Lock()
+        self.serves_one_at_a_time = True  # one llama.cpp context; the plugin sends no more
         self.llm: Any = None
         self.path = None
         self.template: Any = None
