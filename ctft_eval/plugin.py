@@ -330,12 +330,15 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
             try:
                 for done, future in enumerate(as_completed(futures), 1):
                     key, attempt = futures[future]
-                    work_done += weights[key]
+                    replies = future.result()
+                    # a chain stops early when the model answers without a call: count what it asked
+                    work += len(replies) - weights[key]
+                    work_done += len(replies)
                     with state.lock:
                         if attempt == 0:
-                            state.results.replies[key] = future.result()
+                            state.results.replies[key] = replies
                         else:
-                            state.results.repeats.setdefault(key, []).append(future.result())
+                            state.results.repeats.setdefault(key, []).append(replies)
                     if done % step == 0 or done == total:
                         timing = _timing(time.perf_counter() - started, work_done, work)
                         say(f"ctft-eval: {done}/{total} replies{timing}")
@@ -367,7 +370,7 @@ def _backend_and_channel(key: tuple[str, str, str]) -> tuple[str, str]:
 def _timing(elapsed: float, done: int, total: int) -> str:
     """' (95 s, about 4 min left)': elapsed time and, while work remains, a linear estimate from
     the share of the work done (done and total in any unit)."""
-    if done >= total:
+    if done <= 0 or done >= total:
         return f" ({elapsed:.0f} s)"
     left = elapsed / done * (total - done)
     estimate = f"{left:.0f} s" if left < 120 else f"{left / 60:.0f} min"
