@@ -12,6 +12,7 @@ import datetime as dt
 import fnmatch
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -302,11 +303,11 @@ def _prepare(session: pytest.Session, state: State, items: list[CaseItem]) -> No
         # One pool per backend. A backend that serves one request at a time (embedded llama.cpp)
         # gets one worker: more would only interleave chains, and each chain step would then
         # re-evaluate its own history instead of extending the prompt evaluated just before.
-        per_backend = {label: [k for k in keys if k[0] == label] for label in labels}
+        asked = Counter(key[0] for key in keys)
         workers = {
             label: 1 if getattr(state.backends[label], "serves_one_at_a_time", False)
-            else max(1, min(state.settings.concurrency, len(own) * state.repeat))
-            for label, own in per_backend.items() if own
+            else min(state.settings.concurrency, count * state.repeat)
+            for label, count in asked.items()
         }
         times = f" x {state.repeat} attempts" if state.repeat > 1 else ""
         pace = ", ".join(f"{label} {n} at a time" for label, n in workers.items()) if len(workers) > 1 \
