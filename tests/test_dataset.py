@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
 from conftest import require
 
 from ctft_eval import dataset
@@ -146,3 +148,129 @@ def test_every_example_renders_through_qwens_chat_template():
         text = template.render(messages=e["messages"], tools=e["tools"], add_generation_prompt=False)
         assert "<tool_call>" in text or dataset.kind_of(e) == "no_tool"
         assert text.count("<|im_start|>") >= len(e["messages"]) - sum(1 for m in e["messages"] if m["role"] == "tool")
+
+
+# ---- the scenario files the generator reads ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generate():
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "datasets" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def good_scenario(prompt: str = "show me lib/app.rb") -> dict:
+    return {"prompt": prompt, "language": "ruby", "framework": None,
+            "steps": [{"tool": "read_file", "arguments": {"filepath": "lib/app.rb"}, "result": "class App; end"}],
+            "answer": "It defines an empty App class."}
+
+
+def bad_step(**changes) -> dict:
+    scenario = good_scenario("what does lib/cli.rb do?")
+    scenario["steps"][0].update(changes)
+    return scenario
+
+
+def without(key: str) -> dict:
+    scenario = good_scenario("what does lib/cli.rb do?")
+    del scenario[key]
+    return scenario
+
+
+MALFORMED = {
+    # id: (kind, the second example, what the error must say besides the file and "example 2")
+    "unknown tool": ("single", bad_step(tool="read_flie"), "step 1 tool: 'read_flie' is not one of Continue's tools"),
+    "not a dataset tool": ("single", bad_step(tool="edit_existing_file", arguments={"filepath": "a", "changes": "b"}),
+                           "step 1 tool: 'edit_existing_file' is not among the tools the dataset teaches"),
+    "missing argument": ("single", bad_step(arguments={}), "step 1 arguments: read_file: 'filepath' is a required"),
+    "unknown argument": ("single", bad_step(arguments={"filepath": "a", "path": "b"}),
+                         "step 1 arguments: read_file: Additional properties are not allowed"),
+    "argument of the wrong type": ("single", bad_step(tool="read_file_range", arguments={
+        "filepath": "a", "startLine": "1", "endLine": 2}), "step 1 arguments: read_file_range.startLine: '1' is not of type"),
+    "arguments not a mapping": ("single", bad_step(arguments='{"filepath": "a"}'), "step 1 arguments: must be a mapping"),
+    "empty result": ("single", bad_step(result=""), "step 1 result: must be non-empty text"),
+    "missing answer": ("single", without("answer"), "answer: missing"),
+    "blank answer": ("single", {**good_scenario("what does lib/cli.rb do?"), "answer": "  "}, "answer: empty"),
+    "missing framework": ("single", without("framework"), "framework: missing"),
+    "unknown key": ("single", {**good_scenario("what does lib/cli.rb do?"), "user": "hi"}, "user: unknown key"),
+    "two steps in a single": ("single", {**good_scenario("what does lib/cli.rb do?"),
+                                         "steps": good_scenario()["steps"] * 2},
+                              "steps: a single example has exactly one step; this one has 2"),
+    "one step in a chain": ("chain", good_scenario("what does lib/cli.rb do?"),
+                            "steps: a chain example has at least two steps; this one has 1"),
+    "a step in no_tool": ("no_tool", good_scenario("what does lib/cli.rb do?"),
+                          "steps: a no_tool example has no steps; this one has 1"),
+    "duplicate prompt": ("single", good_scenario(), "prompt: the same prompt as"),
+    "step not a mapping": ("single", {**good_scenario("what does lib/cli.rb do?"), "steps": [["read_file", {}, "x"]]},
+                           "step 1: a step is a mapping"),
+    "example not a mapping": ("single", "show me lib/app.rb", "an example is a mapping"),
+}
+
+
+def write_scenarios(directory: Path, kind: str, examples: list) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / "01-broken.yaml"
+    path.write_text(yaml.safe_dump({"kind": kind, "examples": examples}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
+def test_a_malformed_scenario_gives_one_error_naming_the_file_the_example_and_the_field(tmp_path, generate, case):
+    kind, second, says = MALFORMED[case]
+    first = good_scenario() if kind != "no_tool" else {**good_scenario(), "steps": []}
+    if kind == "chain":
+        first["steps"] = first["steps"] * 2
+    path = write_scenarios(tmp_path / "scenarios", kind, [first, second])
+    with pytest.raises(generate.ScenarioError) as caught:
+        generate.build(2026, path.parent)
+    message = str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert message.startswith(f"{path}: example 2"), message
+    assert says in message, message
+    if isinstance(second, dict):
+        assert repr(second["prompt"][:60]) in message, message
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("- kind: single\n", "a scenario file is a mapping of kind and examples (or templates); got list"),
+    ("kind: pair\nexamples: [{}]\n", "kind: 'pair' is not one of single, chain, no_tool, error_recovery"),
+    ("kind: single\n", "a scenario file is a mapping of kind and examples (or templates); got keys kind"),
+    ("kind: single\nexamples: []\n", "examples: must be a non-empty list"),
+    ("kind: single\nexamples: [\n", "not valid YAML"),
+    ("kind: single\ntemplates:\n  read_file: {asks: [a], answers: [b], tasks: [{}]}\n", "no template for 'read_file'"),
+])
+def test_a_malformed_scenario_file_gives_one_error_naming_the_file(tmp_path, generate, text, says):
+    path = tmp_path / "01-broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(generate.ScenarioError) as caught:
+        generate.build(2026, tmp_path)
+    assert str(caught.value).startswith(f"{path}: ") and says in str(caught.value), str(caught.value)
+
+
+def test_a_templated_table_with_an_unknown_placeholder_names_the_task(tmp_path, generate):
+    table = {"asks": ["Find the {what}."], "answers": ["{total} files:\n\n{listing}"],
+             "tasks": [{"language": "go", "framework": None, "what": "Go files", "pattern": "**/*.go",
+                        "result": "main.go\ncmd/app/app.go"}]}
+    path = tmp_path / "01-templated.yaml"
+    path.write_text(yaml.safe_dump({"kind": "single", "templates": {"file_glob_search": table}}), encoding="utf-8")
+    with pytest.raises(generate.ScenarioError, match="templates.file_glob_search task 1: asks/answers: unknown "
+                                                     "placeholder {total}"):
+        generate.build(2026, tmp_path)
+    table["answers"] = ["{count} files, {where}:\n\n{listing}"]
+    path.write_text(yaml.safe_dump({"kind": "single", "templates": {"file_glob_search": table}}), encoding="utf-8")
+    [example] = generate.build(2026, tmp_path)
+    assert example["messages"][-1]["content"] == "2 files, spread over 2 folders:\n\n- `main.go`\n- `cmd/app/app.go`"
+    assert example["messages"][2]["tool_calls"][0]["function"] == {"name": "file_glob_search",
+                                                                    "arguments": {"pattern": "**/*.go"}}
+
+
+def test_the_generator_reports_a_bad_scenario_on_one_line_and_exits_1(tmp_path):
+    path = write_scenarios(tmp_path / "scenarios", "single", [bad_step(tool="read_flie")])
+    result = subprocess.run([sys.executable, str(ROOT / "datasets" / "generate.py"), "--scenarios", str(path.parent),
+                             "--out", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
+    assert result.returncode == 1 and not (tmp_path / "out.jsonl").exists()
+    assert result.stderr.strip().splitlines() == [
+        f"error: {path}: example 1 ('what does lib/cli.rb do?'): step 1 tool: 'read_flie' is not one of Continue's "
+        f"tools ({', '.join(DATASET_TOOLS)})"]
