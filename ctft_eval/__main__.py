@@ -10,11 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ctft_eval.compare import compare, load_views, pair_runs, regression_settings, render
-from ctft_eval.settings import DEFAULT_REGRESSION
+from ctft_eval.compare import compare_all, load_views, regression_settings
+from ctft_eval.settings import default_regression
 
 
 def main(argv: list[str] | None = None) -> int:
+    defaults = default_regression()
     parser = argparse.ArgumentParser(prog="python -m ctft_eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -22,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("records", nargs="+", type=Path, help="run records; the last one is compared with the others")
     cmp.add_argument("--format", choices=("terminal", "markdown"), default="terminal")
     cmp.add_argument("--html", type=Path, help="also write one self-contained HTML report here")
-    cmp.add_argument("--alpha", type=float, default=DEFAULT_REGRESSION["alpha"])
-    cmp.add_argument("--max-drop", type=float, default=DEFAULT_REGRESSION["max_drop_points"],
+    cmp.add_argument("--alpha", type=float, default=defaults["alpha"])
+    cmp.add_argument("--max-drop", type=float, default=defaults["max_drop_points"],
                      help="percentage points a dimension may drop before the regression gate fails")
     args = parser.parse_args(argv)
     try:
@@ -31,18 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    rules = regression_settings({**DEFAULT_REGRESSION, "alpha": args.alpha, "max_drop_points": args.max_drop})
+    rules = regression_settings({**defaults, "alpha": args.alpha, "max_drop_points": args.max_drop})
     views = [v for vs in per_record for v in vs]
-    baselines = [v for vs in per_record[:-1] for v in vs]
-    comparisons = [compare(b, c) for b, c in pair_runs(baselines, per_record[-1])]
-    print(render(views, comparisons, rules, markdown=args.format == "markdown"))
+    comparisons = compare_all([v for vs in per_record[:-1] for v in vs], per_record[-1])
+    if args.format == "markdown":
+        from ctft_eval.report import markdown as renderer
+    else:
+        from ctft_eval.report import terminal as renderer
+    print(renderer.comparison(views, comparisons, rules))
     if args.html:
-        from ctft_eval.html_report import report
+        from ctft_eval.report.html import report
 
         args.html.write_text(report(views, comparisons, rules), encoding="utf-8")
         print(f"\nwrote {args.html} ({args.html.stat().st_size:,} bytes)")
-    regressed = any(c.deltas[d].regressed(rules) for c in comparisons for d in rules.dimensions if d in c.deltas)
-    return 1 if regressed else 0
+    return 1 if any(c.regressed(rules) for c in comparisons) else 0
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ import yaml
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
 
-DIMENSIONS = ("tool_selection", "json_validity", "arguments", "chain", "latency")
-
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description"}
 _STEP_KEYS = {"tool", "arguments", "result"}
@@ -81,18 +79,10 @@ class Case:
 
     @property
     def dimensions(self) -> tuple[str, ...]:
-        """The dimensions this case counts in (see README: denominators)."""
-        if self.is_chain:
-            return ("chain", "json_validity")
-        assert self.expect is not None
-        dims = ["tool_selection"]
-        if self.expect.wants_call:
-            dims.append("json_validity")
-        if self.expect.arguments:
-            dims.append("arguments")
-        if self.latency_budget is not None:
-            dims.append("latency")
-        return tuple(dims)
+        """The dimensions this case counts in (see README: denominators), from the registry."""
+        from ctft_eval.dimensions import applicable
+
+        return applicable(self)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,6 @@ NOT_RUN = "(not run: this evaluation answers one tool call per turn)"
 
 def ask(backend: Backend, case: Case, channel: str, settings: Settings) -> list[Reply]:
     """The replies of one case: one per step reached (one for a single-step case)."""
-    recorded = getattr(backend, "recorded", None)
-    if recorded is not None:  # a replayed run answers from its record
-        return recorded(case.id, channel)
     messages = [dict(m) for m in case.messages]
     tools: list[dict] | None = function_schemas(case.tools)
     if channel == CONTINUE:

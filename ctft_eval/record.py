@@ -1,25 +1,237 @@
-"""The JSON run record: written atomically, complete or not."""
+"""The run record: one typed, versioned account of a run, written atomically, complete or not.
+
+The plugin builds it; the summary, the gates, `compare`, the reports and replay all read it. Its
+JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier format
+`ctft-eval-run/1` (see ctft_eval.record_v1), so committed baselines keep loading.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT = "ctft-eval-run/1"
+from ctft_eval.backends import ModelIdentity
+from ctft_eval.reply import Reply
+from ctft_eval.scorers.outcome import Outcome
+
+FORMAT = "ctft-eval-run/2"
+
+Key = tuple[str, str, str]  # (backend label, channel, case id)
 
 
-def write_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside `path`, then rename it over `path`: a reader sees the
-    old file or the new one, never half of one."""
+class RecordError(ValueError):
+    """A file that is not a usable run record; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate's verdict on one (backend, channel) run."""
+
+    backend: str
+    channel: str
+    name: str
+    observed: float | None
+    threshold: float
+    holds: bool
+    detail: str
+    observed_text: str | None = None
+    needed_text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gate:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SuiteInfo:
+    file: str
+    name: str
+    sha256: str
+    cases: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SuiteInfo:
+        return cls(str(data["file"]), str(data.get("name", "")), str(data.get("sha256", "")), int(data.get("cases", 0)))
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    file: str
+    suite: str
+    tags: list[str]
+    dimensions: list[str]
+    expected_tools: list[str]
+    """The first step's acceptable tools (empty: no tool expected)."""
+    chain: bool = False
+
+    @property
+    def tool(self) -> str | None:
+        """The expected tool for per-tool tables ("(none)" for no-tool cases; None for chains)."""
+        if self.chain:
+            return None
+        return self.expected_tools[0] if self.expected_tools else "(none)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "suite": self.suite, "tags": self.tags, "dimensions": self.dimensions,
+                "expected_tools": self.expected_tools}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CaseInfo:
+        dims = list(data.get("dimensions", []))
+        return cls(str(data.get("file", "")), str(data.get("suite", "")), list(data.get("tags", [])), dims,
+                   list(data.get("expected_tools", [])), "chain" in dims)
+
+
+@dataclass
+class Entry:
+    """Everything about one case on one (backend, channel): its replies and its outcomes."""
+
+    backend: str
+    channel: str
+    case: str
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)
+    """The shared fetch's replies (attempt 1): one per chain step reached."""
+    timed_replies: list[Reply] = field(default_factory=list)
+    """The replies of the sequential request timed for the timed dimensions (latency)."""
+    repeats: list[list[Reply]] = field(default_factory=list)
+    """Attempts 2..K under --ctft-repeat."""
+    attempts: dict[str, list[bool | None]] = field(default_factory=dict)
+    """Per dimension, each attempt's verdict (under --ctft-repeat)."""
+
+    @property
+    def key(self) -> Key:
+        return (self.backend, self.channel, self.case)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "backend": self.backend, "channel": self.channel, "case": self.case,
+            "outcomes": {d: o.to_dict() for d, o in self.outcomes.items()},
+            "replies": [r.to_dict() for r in self.replies],
+            "timed_replies": [r.to_dict() for r in self.timed_replies],
+        }
+        if self.repeats:
+            out["repeats"] = [[r.to_dict() for r in replies] for replies in self.repeats]
+            out["attempts"] = self.attempts
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        return cls(
+            str(data["backend"]), str(data["channel"]), str(data["case"]),
+            {d: Outcome.from_dict(o, d) for d, o in (data.get("outcomes") or {}).items()},
+            [Reply.from_dict(r) for r in data.get("replies") or []],
+            [Reply.from_dict(r) for r in data.get("timed_replies") or []],
+            [[Reply.from_dict(r) for r in replies] for replies in data.get("repeats") or []],
+            {d: list(v) for d, v in (data.get("attempts") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The pass rates of one (backend, channel) run, as written for readers of the file."""
+
+    backend: str
+    channel: str
+    dimensions: dict[str, dict[str, Any]]
+    statistics: dict[str, float | None]
+    """Figures gates use besides rates, e.g. latency_median (seconds)."""
+    tools: dict[str, dict[str, dict[str, Any]]]
+
+
+@dataclass
+class RunRecord:
+    started: str
+    finished: str
+    complete: bool
+    exit_status: int
+    backends: dict[str, ModelIdentity]
+    channels: list[str]
+    repeat: int
+    settings: dict[str, Any]
+    gate_thresholds: dict[str, float]
+    suites: list[SuiteInfo]
+    cases: dict[str, CaseInfo]
+    results: list[Entry]
+    warmups: dict[str, Reply] = field(default_factory=dict)
+    runs: list[RunSummary] = field(default_factory=list)
+    gates: list[Gate] = field(default_factory=list)
+    ctft_eval_version: str = "unknown"
+    format: str = FORMAT
+
+    def run_keys(self) -> list[tuple[str, str]]:
+        """The (backend, channel) runs that have outcomes, in first-seen order."""
+        return list(dict.fromkeys((e.backend, e.channel) for e in self.results if e.outcomes))
+
+    def entries(self, backend: str, channel: str) -> list[Entry]:
+        return [e for e in self.results if (e.backend, e.channel) == (backend, channel)]
+
+    def settings_used(self, backend: str) -> dict[str, Any]:
+        """The settings the replies were sampled with (a replayed run's are its record's)."""
+        identity = self.backends.get(backend)
+        recorded = identity.details.get("recorded_settings") if identity else None
+        return recorded or self.settings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "ctft_eval_version": self.ctft_eval_version,
+            "started": self.started,
+            "finished": self.finished,
+            "complete": self.complete,
+            "exit_status": self.exit_status,
+            "backends": {label: identity.to_json() for label, identity in self.backends.items()},
+            "channels": self.channels,
+            "repeat": self.repeat,
+            "settings": self.settings,
+            "gate_thresholds": self.gate_thresholds,
+            "suites": [asdict(s) for s in self.suites],
+            "cases": {cid: c.to_json() for cid, c in self.cases.items()},
+            "warmups": {k: r.to_dict() for k, r in self.warmups.items()},
+            "runs": [asdict(r) for r in self.runs],
+            "gates": [g.to_dict() for g in self.gates],
+            "results": [e.to_json() for e in self.results],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunRecord:
+        return cls(
+            started=str(data.get("started", "")),
+            finished=str(data.get("finished", "")),
+            complete=bool(data.get("complete", False)),
+            exit_status=int(data.get("exit_status", 0)),
+            backends={label: ModelIdentity.from_json(i) for label, i in data["backends"].items()},
+            channels=list(data.get("channels", [])),
+            repeat=int(data.get("repeat", 1)),
+            settings=dict(data.get("settings") or {}),
+            gate_thresholds=dict(data.get("gate_thresholds") or {}),
+            suites=[SuiteInfo.from_json(s) for s in data.get("suites") or []],
+            cases={cid: CaseInfo.from_json(c) for cid, c in (data.get("cases") or {}).items()},
+            results=[Entry.from_json(e) for e in data.get("results") or []],
+            warmups={k: Reply.from_dict(r) for k, r in (data.get("warmups") or {}).items()},
+            runs=[RunSummary(**r) for r in data.get("runs") or []],
+            gates=[Gate.from_dict(g) for g in data.get("gates") or []],
+            ctft_eval_version=str(data.get("ctft_eval_version", "unknown")),
+            format=FORMAT,
+        )
+
+
+def write_atomic(path: Path, record: RunRecord) -> None:
+    """Write the record to a temporary file beside `path`, then rename it over `path`: a reader
+    sees the old file or the new one, never half of one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, ensure_ascii=False, default=str)
+            json.dump(record.to_json(), fh, indent=1, ensure_ascii=False, default=str)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -32,8 +244,28 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def read(path: Path) -> dict[str, Any]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a ctft-eval run record (format {data.get('format')!r})")
-    return data
+def parse(data: Any, source: str) -> RunRecord:
+    """A record from its decoded JSON (either format); RecordError names what is wrong."""
+    from ctft_eval import record_v1
+
+    if not isinstance(data, dict):
+        raise RecordError(f"{source}: not a ctft-eval run record (a JSON {type(data).__name__}, not an object)")
+    fmt = data.get("format")
+    if fmt not in (FORMAT, record_v1.FORMAT):
+        raise RecordError(f"{source}: not a ctft-eval run record (format {fmt!r}; this version reads "
+                          f"{FORMAT} and {record_v1.FORMAT})")
+    try:
+        return RunRecord.from_json(record_v1.upgrade(data) if fmt == record_v1.FORMAT else data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RecordError(f"{source}: broken run record ({type(exc).__name__}: {exc})") from None
+
+
+def read(path: Path | str) -> RunRecord:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{path}: not JSON: {exc}") from None
+    return parse(data, str(path))

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Where a tool call came from.
-NATIVE = "native"  # the server's structured tool_calls field
+STRUCTURED = "native"  # the server's structured tool_calls field (the "native" call source)
 CONTINUE_BLOCK = "continue_block"  # Continue's ```tool / TOOL_NAME: / BEGIN_ARG: text format
 TEXT_JSON = "text_json"  # JSON written in the reply text (bare, fenced, or in <tool_call> tags)
 
@@ -20,7 +20,7 @@ class ToolCall:
     arguments: dict[str, Any] | None
     """The parsed argument object, or None when raw_arguments is not a JSON object."""
     parse_error: str | None = None
-    source: str = NATIVE
+    source: str = STRUCTURED
 
     @classmethod
     def from_raw(cls, name: str, raw: Any, source: str) -> ToolCall:

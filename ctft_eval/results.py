@@ -1,16 +1,17 @@
-"""A run's results: every outcome, with per-dimension and per-tool summaries."""
+"""Tallies of a run record: pass rates per dimension and per tool, failure classes, repeats.
+
+Everything here reads a RunRecord (the one model of a run); the summary, the gates and the
+comparison all count through these functions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ctft_eval.cases import DIMENSIONS, Case
-from ctft_eval.reply import Reply
-from ctft_eval.scorers.outcome import Outcome
+from ctft_eval import dimensions
+from ctft_eval.record import Entry, RunRecord, RunSummary
 from ctft_eval.stats import median, wilson_interval
-
-Key = tuple[str, str, str]  # (backend label, channel, case id)
 
 
 @dataclass
@@ -35,82 +36,100 @@ class Rate:
         return {"passed": self.passed, "total": self.total, "rate": self.rate, "ci95": [low, high]}
 
 
-@dataclass
-class Results:
-    cases: dict[str, Case] = field(default_factory=dict)
-    replies: dict[Key, list[Reply]] = field(default_factory=dict)
-    latency_replies: dict[Key, list[Reply]] = field(default_factory=dict)
-    outcomes: dict[Key, dict[str, Outcome]] = field(default_factory=dict)
-    repeats: dict[Key, list[list[Reply]]] = field(default_factory=dict)
-    """Attempts 2..K of each case under --ctft-repeat."""
-    attempts: dict[Key, dict[str, list[Outcome]]] = field(default_factory=dict)
-    """Per dimension, every attempt's outcome (only under --ctft-repeat)."""
+def verdicts(entries: list[Entry]) -> dict[str, dict[str, bool]]:
+    """case id -> dimension -> passed, for the outcomes that were scored (not-applicable and
+    missing ones are left out)."""
+    out: dict[str, dict[str, bool]] = {}
+    for entry in entries:
+        for dim, outcome in entry.outcomes.items():
+            if outcome.passed is not None:
+                out.setdefault(entry.case, {})[dim] = outcome.passed
+    return out
 
-    def add(self, key: Key, outcome: Outcome) -> None:
-        self.outcomes.setdefault(key, {})[outcome.dimension] = outcome
 
-    def runs(self) -> list[tuple[str, str]]:
-        """The (backend, channel) pairs that have outcomes, in first-seen order."""
-        return list(dict.fromkeys((b, ch) for (b, ch, _) in self.outcomes))
+def dimension_rates(record: RunRecord, backend: str, channel: str, cases: set[str] | None = None) -> dict[str, Rate]:
+    """Every registered dimension's pass rate (over `cases` only, when given)."""
+    rates = {name: Rate() for name in dimensions.names()}
+    for case, by_dim in verdicts(record.entries(backend, channel)).items():
+        if cases is not None and case not in cases:
+            continue
+        for dim, ok in by_dim.items():
+            rates.setdefault(dim, Rate()).add(ok)
+    return rates
 
-    def dimension_rates(self, backend: str, channel: str) -> dict[str, Rate]:
-        rates = {d: Rate() for d in DIMENSIONS}
-        for (b, ch, _), by_dim in self.outcomes.items():
-            if (b, ch) != (backend, channel):
+
+def values(record: RunRecord, backend: str, channel: str, dimension: str) -> list[float]:
+    return [e.outcomes[dimension].value for e in record.entries(backend, channel)
+            if dimension in e.outcomes and e.outcomes[dimension].value is not None]  # type: ignore[misc]
+
+
+def statistic(record: RunRecord, backend: str, channel: str, dimension: str) -> float | None:
+    """The figure a dimension's non-rate gate reads: the median of its outcomes' values."""
+    return median(values(record, backend, channel, dimension))
+
+
+def statistics(record: RunRecord, backend: str, channel: str) -> dict[str, float | None]:
+    return {d.gate_name: statistic(record, backend, channel, d.name) for d in dimensions.registered()
+            if d.gate != "rate"}
+
+
+def tool_rates(record: RunRecord, backend: str, channel: str) -> dict[str, dict[str, Rate]]:
+    """Per expected tool ("(none)" for no-tool cases; chains left out): the per-tool dimensions' rates."""
+    per_tool = [d.name for d in dimensions.registered() if d.per_tool]
+    table: dict[str, dict[str, Rate]] = {}
+    for entry in record.entries(backend, channel):
+        info = record.cases.get(entry.case)
+        if info is None or info.tool is None or not entry.outcomes:
+            continue
+        row = table.setdefault(info.tool, {name: Rate() for name in per_tool})
+        for dim in per_tool:
+            outcome = entry.outcomes.get(dim)
+            if outcome is not None and outcome.passed is not None:
+                row[dim].add(outcome.passed)
+    return dict(sorted(table.items()))
+
+
+def failure_counts(record: RunRecord, backend: str, channel: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in record.entries(backend, channel):
+        for outcome in entry.outcomes.values():
+            if outcome.failure and not outcome.missing:
+                counts[outcome.failure] = counts.get(outcome.failure, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def repeat_rates(record: RunRecord, backend: str, channel: str) -> dict[str, tuple[Rate, Rate, list[str]]]:
+    """Per dimension: pass@k (some attempt passed), pass^k (every attempt passed), flaky cases."""
+    table: dict[str, tuple[Rate, Rate, list[str]]] = {}
+    for entry in record.entries(backend, channel):
+        for dim, attempts in entry.attempts.items():
+            passes = [v for v in attempts if v is not None]
+            if not passes:
                 continue
-            for dim, outcome in by_dim.items():
-                if outcome.passed is not None:
-                    rates[dim].add(outcome.passed)
-        return rates
+            at_k, hat_k, flaky = table.setdefault(dim, (Rate(), Rate(), []))
+            at_k.add(any(passes))
+            hat_k.add(all(passes))
+            if any(passes) and not all(passes):
+                flaky.append(f"{entry.case} ({sum(passes)}/{len(passes)})")
+    return table
 
-    def latencies(self, backend: str, channel: str) -> list[float]:
-        return [
-            o["latency"].value
-            for (b, ch, _), o in self.outcomes.items()
-            if (b, ch) == (backend, channel) and "latency" in o and o["latency"].value is not None
-        ]
 
-    def latency_median(self, backend: str, channel: str) -> float | None:
-        return median(self.latencies(backend, channel))
+def missing_cases(record: RunRecord) -> list[str]:
+    """Cases the reply source had no replies for (not scored, never passed)."""
+    return sorted({e.case for e in record.results for o in e.outcomes.values() if o.missing})
 
-    def tool_rates(self, backend: str, channel: str) -> dict[str, dict[str, Rate]]:
-        """Per expected tool ("(none)" for no-tool cases): tool_selection and arguments rates."""
-        table: dict[str, dict[str, Rate]] = {}
-        for (b, ch, case_id), by_dim in self.outcomes.items():
-            case = self.cases.get(case_id)
-            if (b, ch) != (backend, channel) or case is None or case.is_chain:
-                continue
-            assert case.expect is not None
-            name = case.expect.tools[0] if case.expect.tools else "(none)"
-            row = table.setdefault(name, {"tool_selection": Rate(), "arguments": Rate()})
-            for dim in row:
-                outcome = by_dim.get(dim)
-                if outcome is not None and outcome.passed is not None:
-                    row[dim].add(outcome.passed)
-        return dict(sorted(table.items()))
 
-    def failure_counts(self, backend: str, channel: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for (b, ch, _), by_dim in self.outcomes.items():
-            if (b, ch) == (backend, channel):
-                for outcome in by_dim.values():
-                    if outcome.failure:
-                        counts[outcome.failure] = counts.get(outcome.failure, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+def case_count(record: RunRecord, backend: str, channel: str) -> int:
+    return len({e.case for e in record.entries(backend, channel) if e.outcomes})
 
-    def repeat_rates(self, backend: str, channel: str) -> dict[str, tuple[Rate, Rate, list[str]]]:
-        """Per dimension: pass@k (some attempt passed), pass^k (every attempt passed), flaky cases."""
-        table: dict[str, tuple[Rate, Rate, list[str]]] = {}
-        for (b, ch, case_id), by_dim in self.attempts.items():
-            if (b, ch) != (backend, channel):
-                continue
-            for dim, outcomes in by_dim.items():
-                verdicts = [o.passed for o in outcomes if o.passed is not None]
-                if not verdicts:
-                    continue
-                at_k, hat_k, flaky = table.setdefault(dim, (Rate(), Rate(), []))
-                at_k.add(any(verdicts))
-                hat_k.add(all(verdicts))
-                if any(verdicts) and not all(verdicts):
-                    flaky.append(f"{case_id} ({sum(verdicts)}/{len(verdicts)})")
-        return table
+
+def summaries(record: RunRecord) -> list[RunSummary]:
+    return [
+        RunSummary(
+            backend, channel,
+            {d: r.to_dict() for d, r in dimension_rates(record, backend, channel).items()},
+            statistics(record, backend, channel),
+            {t: {d: r.to_dict() for d, r in v.items()} for t, v in tool_rates(record, backend, channel).items()},
+        )
+        for backend, channel in record.run_keys()
+    ]

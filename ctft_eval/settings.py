@@ -7,18 +7,33 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-DEFAULT_GATES: dict[str, float] = {
-    "tool_selection": 0.95,
-    "json_validity": 0.99,
-    "arguments": 0.90,
-    "latency_median": 2.0,
-}
-DEFAULT_REGRESSION: dict[str, Any] = {
-    "alpha": 0.05,  # a drop with an exact McNemar p below this fails
-    "max_drop_points": 5.0,  # a drop of more than this many percentage points fails
-    "dimensions": ["tool_selection", "json_validity", "arguments", "chain"],
-}
-GATE_KEYS = ("tool_selection", "json_validity", "arguments", "chain", "latency_median")
+from ctft_eval import dimensions
+
+
+def default_gates() -> dict[str, float]:
+    """Each registered dimension's gate with its default threshold (those without one have no gate)."""
+    return {d.gate_name: d.threshold for d in dimensions.registered() if d.threshold is not None}
+
+
+def gate_keys() -> tuple[str, ...]:
+    """The gates [tool.ctft_eval.gates] may set: one per registered dimension."""
+    return tuple(d.gate_name for d in dimensions.registered())
+
+
+def default_regression() -> dict[str, Any]:
+    return {
+        "alpha": 0.05,  # a drop with an exact McNemar p below this fails
+        "max_drop_points": 5.0,  # a drop of more than this many percentage points fails
+        "dimensions": [d.name for d in dimensions.registered() if d.regression],
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """DEFAULT_GATES, DEFAULT_REGRESSION and GATE_KEYS, read from the registry when asked for."""
+    lazy = {"DEFAULT_GATES": default_gates, "DEFAULT_REGRESSION": default_regression, "GATE_KEYS": gate_keys}
+    if name in lazy:
+        return lazy[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SettingsError(ValueError):
@@ -38,8 +53,8 @@ class Settings:
     latency_budget: float = 2.0
     retries: int = 2
     keep_alive: str = "30m"
-    gates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GATES))
-    regression: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_REGRESSION))
+    gates: dict[str, float] = field(default_factory=default_gates)
+    regression: dict[str, Any] = field(default_factory=default_regression)
 
     def override(self, assignment: str) -> None:
         """Set one setting from KEY=VALUE text, converted to the setting's type."""
@@ -86,22 +101,24 @@ def load_settings(pyproject: Path | None) -> Settings:
     gates = table.get("gates", {})
     if not isinstance(gates, dict):
         raise SettingsError(f"{pyproject}: [tool.ctft_eval.gates] must be a table")
+    known_gates = gate_keys()
     for key, value in gates.items():
-        if key not in GATE_KEYS:
-            raise SettingsError(f"{pyproject}: unknown gate {key!r}; known: {', '.join(GATE_KEYS)}")
+        if key not in known_gates:
+            raise SettingsError(f"{pyproject}: unknown gate {key!r}; known: {', '.join(known_gates)}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SettingsError(f"{pyproject}: gate {key} must be a number")
         settings.gates[key] = float(value)
     regression = table.get("regression", {})
     if not isinstance(regression, dict):
         raise SettingsError(f"{pyproject}: [tool.ctft_eval.regression] must be a table")
+    rate_dimensions = tuple(d.name for d in dimensions.registered())
     for key, value in regression.items():
-        if key not in DEFAULT_REGRESSION:
+        if key not in settings.regression:
             raise SettingsError(f"{pyproject}: unknown key [tool.ctft_eval.regression].{key}; "
-                                f"known: {', '.join(DEFAULT_REGRESSION)}")
+                                f"known: {', '.join(settings.regression)}")
         if key == "dimensions":
-            if not isinstance(value, list) or not all(v in GATE_KEYS for v in value):
-                raise SettingsError(f"{pyproject}: regression.dimensions lists dimensions of {GATE_KEYS}")
+            if not isinstance(value, list) or not all(v in rate_dimensions for v in value):
+                raise SettingsError(f"{pyproject}: regression.dimensions lists dimensions of {rate_dimensions}")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise SettingsError(f"{pyproject}: regression.{key} must be a number")
         settings.regression[key] = value

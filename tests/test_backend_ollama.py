@@ -100,10 +100,12 @@ def test_tools_on_a_model_without_the_capability_is_a_400():
 def test_preflight_reports_identity():
     with serve(Scripted()) as server:
         identity = backend_for(server).preflight(("native",))
-    assert identity["capabilities"] == ["completion", "tools"]
-    assert identity["digest"] == "ab12" * 16
-    assert identity["details"]["quantization_level"] == "Q4_K_M"
-    assert len(identity["template_sha256"]) == 64
+        url = server.url
+    assert identity.details["capabilities"] == ["completion", "tools"]
+    assert identity.details["digest"] == identity.digest == "ab12" * 16
+    assert identity.details["details"]["quantization_level"] == identity.quantization == "Q4_K_M"
+    assert len(identity.details["template_sha256"]) == 64 and identity.template == identity.details["template_sha256"]
+    assert identity.spec == f"ollama:m@{url}"
 
 
 def test_preflight_missing_model_says_what_to_do():

@@ -97,7 +97,7 @@ def test_mid_stream_error_event_is_data():
 
 def test_preflight_checks_the_model_is_served():
     with OpenAIDouble(lambda r: Scripted(), models=["a", "b"]) as server:
-        assert backend_for(server, "a").preflight(("native",))["served_models"] == ["a", "b"]
+        assert backend_for(server, "a").preflight(("native",)).details["served_models"] == ["a", "b"]
         with pytest.raises(BackendUnavailable, match="does not serve model 'zzz'; it serves: a, b"):
             backend_for(server, "zzz").preflight(("native",))
     with OpenAIDouble(lambda r: Scripted(), models=["only-one.gguf"]) as server:

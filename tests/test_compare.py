@@ -10,7 +10,8 @@ from doubles.ollama_server import OllamaDouble
 from doubles.oracle import Oracle
 from doubles.scripted import Call, Scripted
 
-from ctft_eval.compare import RegressionSettings, compare, views_from_record
+from ctft_eval.compare import RegressionSettings, compare, views
+from ctft_eval.record import parse
 from ctft_eval.stats import mcnemar_exact
 
 
@@ -43,14 +44,14 @@ def record(passed: dict[str, bool], dim="tool_selection", backend="ollama:m", ch
     }
 
 
-def views(passed, **kw):
-    return views_from_record(record(passed, **kw), "r")[0]
+def view(passed, **kw):
+    return views(parse(record(passed, **kw), "r"), "r")[0]
 
 
 def test_ten_cases_worse_out_of_two_hundred_fails_the_gate():
     base = {f"c{i}": True for i in range(200)}
     worse = {c: i >= 10 for i, c in enumerate(base)}
-    comp = compare(views(base), views(worse))
+    comp = compare(view(base), view(worse))
     d = comp.deltas["tool_selection"]
     assert (d.pairs, len(d.broken), len(d.fixed)) == (200, 10, 0)
     assert d.p_value == pytest.approx(2 / 1024) and d.delta == pytest.approx(-0.05)
@@ -60,7 +61,7 @@ def test_ten_cases_worse_out_of_two_hundred_fails_the_gate():
 def test_two_flips_each_way_is_noise():
     base = {f"c{i}": i >= 2 for i in range(200)}
     now = {f"c{i}": not (2 <= i < 4) for i in range(200)}
-    d = compare(views(base), views(now)).deltas["tool_selection"]
+    d = compare(view(base), view(now)).deltas["tool_selection"]
     assert (len(d.broken), len(d.fixed), d.p_value) == (2, 2, 1.0)
     assert not d.regressed(RegressionSettings())
 
@@ -68,13 +69,13 @@ def test_two_flips_each_way_is_noise():
 def test_a_large_drop_fails_by_budget_even_when_not_significant():
     base = {f"c{i}": True for i in range(10)}
     now = {f"c{i}": i >= 1 for i in range(10)}  # one of ten: p = 1.0 but -10 points
-    d = compare(views(base), views(now)).deltas["tool_selection"]
+    d = compare(view(base), view(now)).deltas["tool_selection"]
     assert d.p_value == 1.0 and d.regressed(RegressionSettings(max_drop_points=5.0))
     assert not d.regressed(RegressionSettings(max_drop_points=20.0))
 
 
 def test_different_suites_are_compared_on_common_cases_and_say_so():
-    comp = compare(views({"a": True, "b": True, "x": False}), views({"a": True, "b": False, "y": True}))
+    comp = compare(view({"a": True, "b": True, "x": False}), view({"a": True, "b": False, "y": True}))
     assert comp.common == ["a", "b"]
     assert comp.deltas["tool_selection"].broken == ["b"]
     assert "compared on the 2 cases both runs have (1 only in the baseline, 1 only in this run)" in comp.notes

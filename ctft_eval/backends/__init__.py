@@ -1,37 +1,41 @@
 """Backends: one small interface, chosen by a spec string KIND:MODEL[@URL].
 
-A backend has
-  preflight(channels) -> dict   checks once, before any test, that the model is there and usable,
-                                and returns the model's identity as the server reports it;
-                                raises BackendUnavailable with one clear message otherwise;
+A backend kind is a class registered under the entry-point group `ctft_eval.backends` (the built-in
+ones in this package's pyproject.toml; a third party adds a kind with a package of its own). The
+class is called as `cls(spec, settings, options)` and provides:
+
+  preflight(channels) -> ModelIdentity
+                        checks once, before any test, that the model is there and usable, and says
+                        which model it is; raises BackendUnavailable with one clear message otherwise;
   chat(messages, tools, settings) -> Reply
-                                one request; a failed request is a Reply with `error`, never a raise.
+                        one request; a failed request is a Reply with `error`, never a raise;
+  close()               releases what preflight opened;
+  max_concurrency       requests it can serve at once (None: as many as the settings allow; 1 for a
+                        single in-process model, which the fetch then sends one at a time);
+  default_model         (class attribute, optional) the model a spec without one means.
 
 Messages use one neutral shape that each backend turns into its wire format:
   {"role": "system"|"user", "content": str}
   {"role": "assistant", "content": str, "tool_calls": [{"id": str, "name": str, "arguments": dict}]}
   {"role": "tool", "content": str, "tool_name": str, "tool_call_id": str}
+
+The kind `replay` is not a backend: `replay:RECORD.json` names a reply source (ctft_eval.sources).
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from typing import Any, Protocol
 
-from ctft_eval.models import DEFAULT_MODEL
 from ctft_eval.reply import Reply
 from ctft_eval.settings import Settings
 
-KINDS = {
-    "ollama": "ctft_eval.backends.ollama:OllamaBackend",
-    "openai": "ctft_eval.backends.openai:OpenAIBackend",
-    "llamacpp": "ctft_eval.backends.llamacpp:LlamaCppBackend",
-    "replay": "ctft_eval.backends.replay:ReplayBackend",
-}
-DEFAULT_MODELS = {"llamacpp": DEFAULT_MODEL}  # a kind that runs its own model may omit it
+ENTRY_POINT_GROUP = "ctft_eval.backends"
+REPLAY_KIND = "replay"
 
 
 class BackendUnavailable(RuntimeError):
@@ -53,39 +57,83 @@ class BackendSpec:
         return f"{self.kind}:{self.model}"
 
 
-def parse_spec(text: str) -> BackendSpec:
-    kind, _, rest = text.partition(":")
-    kind = kind.strip().lower()
-    if kind not in KINDS:
-        raise BackendUnavailable(
-            f"unknown backend kind {kind!r} in --backend={text!r}; known kinds: {', '.join(KINDS)} "
-            "(write KIND:MODEL[@URL], e.g. ollama:continue-assistant)"
-        )
-    model, _, url = rest.partition("@")
-    if not model.strip() and kind in DEFAULT_MODELS:
-        model = DEFAULT_MODELS[kind]
-    if not model.strip():
-        raise BackendUnavailable(f"--backend={text!r} names no model; write {kind}:MODEL[@URL]")
-    return BackendSpec(kind, model.strip(), url.strip() or None)
+@dataclass(frozen=True)
+class ModelIdentity:
+    """Which model answered: what a run's fingerprint compares, plus everything the backend reported."""
+
+    spec: str
+    digest: str | None = None
+    """The model's digest (Ollama) or the model file's sha256."""
+    quantization: str | None = None
+    template: str | None = None
+    """sha256 of the chat template the model is prompted with."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What the backend reported about the model, as it reported it."""
+
+    def fingerprint(self) -> dict[str, Any]:
+        out = {"spec": self.spec, "digest": self.digest, "quantization": self.quantization, "template": self.template}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spec": self.spec, "digest": self.digest, "quantization": self.quantization,
+                "template": self.template, "details": self.details}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelIdentity:
+        return cls(str(data["spec"]), data.get("digest"), data.get("quantization"), data.get("template"),
+                   dict(data.get("details") or {}))
 
 
 class Backend(Protocol):
-    """What the plugin needs of a backend. One that sets `serves_one_at_a_time = True` (a single
-    in-process model) is sent one request at a time, whatever --ctft-concurrency says."""
-
     spec: BackendSpec
+    max_concurrency: int | None
 
-    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]: ...
+    def preflight(self, channels: tuple[str, ...]) -> ModelIdentity: ...
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply: ...
 
     def close(self) -> None: ...
 
 
+@cache
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def backend_kinds() -> list[str]:
+    """Every kind a spec may name: the registered backends, then replay."""
+    return [*_entry_points(), REPLAY_KIND]
+
+
+def backend_class(kind: str) -> type:
+    entry = _entry_points().get(kind)
+    if entry is None:
+        raise BackendUnavailable(f"unknown backend kind {kind!r}; known kinds: {', '.join(backend_kinds())}")
+    try:
+        return entry.load()
+    except (ImportError, AttributeError) as exc:
+        raise BackendUnavailable(f"backend kind {kind!r} ({entry.value}) cannot be loaded: {exc}") from None
+
+
+def parse_spec(text: str) -> BackendSpec:
+    kind, _, rest = text.partition(":")
+    kind = kind.strip().lower()
+    if kind not in backend_kinds():
+        known = ", ".join(backend_kinds()) or "none (is ctft-eval installed? pip install -e .)"
+        raise BackendUnavailable(
+            f"unknown backend kind {kind!r} in --backend={text!r}; known kinds: {known} "
+            "(write KIND:MODEL[@URL], e.g. ollama:continue-assistant)"
+        )
+    model, _, url = rest.partition("@")
+    if not model.strip() and kind != REPLAY_KIND:
+        model = getattr(backend_class(kind), "default_model", None) or ""
+    if not model.strip():
+        raise BackendUnavailable(f"--backend={text!r} names no model; write {kind}:MODEL[@URL]")
+    return BackendSpec(kind, model.strip(), url.strip() or None)
+
+
 def make_backend(spec: BackendSpec, settings: Settings, options: dict[str, Any]) -> Backend:
-    module_name, _, class_name = KINDS[spec.kind].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(spec, settings, options)
+    return backend_class(spec.kind)(spec, settings, options)
 
 
 def with_retries(

@@ -19,10 +19,10 @@ import threading
 import time
 from typing import Any
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable
-from ctft_eval.models import ModelUnavailable, model_path, sha256_of
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity
+from ctft_eval.models import DEFAULT_MODEL, ModelUnavailable, model_path, sha256_of
 from ctft_eval.parsing import json_calls
-from ctft_eval.reply import NATIVE, Reply
+from ctft_eval.reply import STRUCTURED, Reply
 from ctft_eval.settings import Settings
 
 _TAGGED = re.compile(r"<tool_call>.*?(?:</tool_call>|\Z)", re.S)
@@ -44,6 +44,9 @@ def _raise(message: str) -> None:
 
 
 class LlamaCppBackend:
+    default_model = DEFAULT_MODEL
+    max_concurrency: int | None = 1  # one llama.cpp context: more would only interleave chains
+
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
         try:
             import jinja2.sandbox
@@ -61,7 +64,6 @@ class LlamaCppBackend:
         self._env.globals["raise_exception"] = _raise
         self._env.globals["strftime_now"] = lambda fmt: time.strftime(fmt)
         self._lock = threading.Lock()
-        self.serves_one_at_a_time = True  # one llama.cpp context; the plugin sends no more
         self.llm: Any = None
         self.path = None
         self.template: Any = None
@@ -72,7 +74,7 @@ class LlamaCppBackend:
             self.llm.close()
             self.llm = None
 
-    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]:
+    def preflight(self, channels: tuple[str, ...]) -> ModelIdentity:
         try:
             self.path = model_path(self.spec.model)
         except ModelUnavailable as exc:
@@ -95,7 +97,7 @@ class LlamaCppBackend:
         self.template_has_tools = "tools" in source
         self._bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
         self._eos = self._token_text(meta.get("tokenizer.ggml.eos_token_id"))
-        return {
+        details = {
             "path": str(self.path),
             "sha256": sha256_of(self.path),
             "size": self.path.stat().st_size,
@@ -106,6 +108,8 @@ class LlamaCppBackend:
             "template_has_tools": self.template_has_tools,
             "llama_cpp_python": getattr(self._llama_cpp, "__version__", "unknown"),
         }
+        return ModelIdentity(str(self.spec), details["sha256"], details["file_type"],
+                             details["chat_template_sha256"], details)
 
     def _token_text(self, token_id: Any) -> str:
         if token_id is None:
@@ -169,7 +173,7 @@ class LlamaCppBackend:
         tagged = "".join(_TAGGED.findall(text))
         if tools and tagged:
             for call in json_calls(tagged):
-                call.source = NATIVE
+                call.source = STRUCTURED
                 reply.tool_calls.append(call)
             text = _TAGGED.sub("", text).strip()
         reply.text = text

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, with_retries
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, with_retries
 from ctft_eval.channels import NATIVE
-from ctft_eval.reply import NATIVE as NATIVE_SOURCE
-from ctft_eval.reply import Reply, Timings, ToolCall
+from ctft_eval.reply import STRUCTURED, Reply, Timings, ToolCall
 from ctft_eval.settings import Settings
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -41,6 +40,8 @@ def resolve_host(explicit: str | None) -> str:
 
 
 class OllamaBackend:
+    max_concurrency: int | None = None
+
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
         self.spec = spec
         self.host = resolve_host(spec.url or options.get("ollama_host"))
@@ -52,7 +53,7 @@ class OllamaBackend:
 
     # ---- before any test ------------------------------------------------------------------------
 
-    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]:
+    def preflight(self, channels: tuple[str, ...]) -> ModelIdentity:
         model = self.spec.model
         try:
             shown = self.client.show(model)
@@ -95,7 +96,8 @@ class OllamaBackend:
                     identity["size"] = entry.size
         except (ollama.ResponseError, ConnectionError, httpx.HTTPError) as exc:
             identity["digest_error"] = str(exc)
-        return identity
+        return ModelIdentity(str(self.spec), identity.get("digest"), details.get("quantization_level"),
+                             identity["template_sha256"], identity)
 
     # ---- one request ----------------------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class OllamaBackend:
                     text_parts.append(message.content)
                 for call in message.tool_calls or []:
                     reply.tool_calls.append(
-                        ToolCall.from_raw(call.function.name, dict(call.function.arguments or {}), NATIVE_SOURCE)
+                        ToolCall.from_raw(call.function.name, dict(call.function.arguments or {}), STRUCTURED)
                     )
                 if message.tool_calls:
                     call_chunks.append(chunk.model_dump(mode="json"))

@@ -10,15 +10,16 @@ from typing import Any
 
 import openai
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, with_retries
-from ctft_eval.reply import NATIVE as NATIVE_SOURCE
-from ctft_eval.reply import Reply, ToolCall
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, with_retries
+from ctft_eval.reply import STRUCTURED, Reply, ToolCall
 from ctft_eval.settings import Settings
 
 PLACEHOLDER_KEY = "ctft-eval-local"  # local servers ignore the key, but the client insists on one
 
 
 class OpenAIBackend:
+    max_concurrency: int | None = None
+
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
         self.spec = spec
         self.base_url = (spec.url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/")
@@ -37,7 +38,7 @@ class OpenAIBackend:
     def close(self) -> None:
         self.client.close()
 
-    def preflight(self, channels: tuple[str, ...]) -> dict[str, Any]:
+    def preflight(self, channels: tuple[str, ...]) -> ModelIdentity:
         try:
             served = [m.id for m in self.client.models.list()]
         except openai.APIConnectionError as exc:
@@ -46,7 +47,8 @@ class OpenAIBackend:
                 "Start it, or fix the URL after @ in --backend."
             ) from None
         except openai.NotFoundError:
-            return {"base_url": self.base_url, "served_models": None}  # some servers have no /models
+            return ModelIdentity(str(self.spec), details={"base_url": self.base_url, "served_models": None})
+            # (some servers have no /models)
         except openai.APIStatusError as exc:
             raise BackendUnavailable(
                 f"the server at {self.base_url} answered GET /models with {exc.status_code}: {exc.message}"
@@ -56,7 +58,7 @@ class OpenAIBackend:
                 f"the server at {self.base_url} does not serve model {self.spec.model!r}; it serves: "
                 f"{', '.join(served) or 'nothing'}. Use one of those names in --backend."
             )
-        return {"base_url": self.base_url, "served_models": served}
+        return ModelIdentity(str(self.spec), details={"base_url": self.base_url, "served_models": served})
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
         return with_retries(
@@ -116,7 +118,7 @@ class OpenAIBackend:
             reply.error_kind = "truncated_stream"
         reply.text = "".join(text_parts)
         for slot in slots:
-            reply.tool_calls.append(ToolCall.from_raw(slot["name"], slot["arguments"], NATIVE_SOURCE))
+            reply.tool_calls.append(ToolCall.from_raw(slot["name"], slot["arguments"], STRUCTURED))
         if usage:
             reply.timings.prompt_tokens = usage.get("prompt_tokens")
             reply.timings.completion_tokens = usage.get("completion_tokens")

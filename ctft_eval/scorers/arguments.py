@@ -6,13 +6,20 @@ tool fails here too (there are no right arguments without the call)."""
 from __future__ import annotations
 
 from ctft_eval.cases import Case
+from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import Outcome, failed, passed
 from ctft_eval.scorers.verdicts import argument_check
 
-DIMENSION = "arguments"
+NAME = "arguments"
 
 
 def score(case: Case, replies: list[Reply]) -> Outcome:
     failure, reason = argument_check(case.first_expectation, replies[0])
-    return failed(DIMENSION, failure, reason) if failure else passed(DIMENSION, reason)
+    return failed(NAME, failure, reason) if failure else passed(NAME, reason)
+
+
+DIMENSION = Dimension(
+    NAME, lambda case: not case.is_chain and bool(case.first_expectation.arguments), score,
+    "single-step cases with argument matchers", threshold=0.90, per_tool=True,
+)

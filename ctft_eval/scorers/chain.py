@@ -6,23 +6,30 @@ Denominator: every chain case."""
 from __future__ import annotations
 
 from ctft_eval.cases import Case
+from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import Outcome, failed, passed
 from ctft_eval.scorers.verdicts import argument_check, selection
 
-DIMENSION = "chain"
+NAME = "chain"
 
 
 def score(case: Case, replies: list[Reply]) -> Outcome:
     total = len(case.steps)
     for number, step in enumerate(case.steps, 1):
         if number > len(replies):
-            return failed(DIMENSION, "stopped", f"step {number}/{total} was never reached")
+            return failed(NAME, "stopped", f"step {number}/{total} was never reached")
         reply = replies[number - 1]
         failure, reason = selection(step.expect, reply)
         if not failure and step.expect.arguments:
             failure, reason = argument_check(step.expect, reply)
         if failure:
-            return failed(DIMENSION, failure, f"step {number}/{total} ({step.expect.describe()}): {reason}")
+            return failed(NAME, failure, f"step {number}/{total} ({step.expect.describe()}): {reason}")
     names = " -> ".join(s.expect.tools[0] for s in case.steps)
-    return passed(DIMENSION, f"all {total} steps held: {names}")
+    return passed(NAME, f"all {total} steps held: {names}")
+
+
+DIMENSION = Dimension(
+    NAME, lambda case: case.is_chain, score,
+    "every chain case", order=-1,
+)

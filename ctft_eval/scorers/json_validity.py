@@ -10,10 +10,11 @@ from jsonschema import Draft202012Validator
 
 from ctft_eval.cases import Case
 from ctft_eval.catalog import strict_schema
+from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.scorers.outcome import Outcome, failed, not_applicable, passed
 
-DIMENSION = "json_validity"
+NAME = "json_validity"
 
 
 def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | None:
@@ -35,9 +36,15 @@ def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | 
 def score(case: Case, replies: list[Reply]) -> Outcome:
     calls = [c for r in replies for c in r.tool_calls]
     if not calls:
-        return not_applicable(DIMENSION, "no tool call in the reply: nothing to validate")
+        return not_applicable(NAME, "no tool call in the reply: nothing to validate")
     for call in calls:
         problem = call_problem(call, case.tools)
         if problem:
-            return failed(DIMENSION, *problem)
-    return passed(DIMENSION, f"{len(calls)} call(s) with valid arguments")
+            return failed(NAME, *problem)
+    return passed(NAME, f"{len(calls)} call(s) with valid arguments")
+
+
+DIMENSION = Dimension(
+    NAME, lambda case: case.is_chain or case.first_expectation.wants_call, score,
+    "cases expecting a call whose replies hold at least one call", threshold=0.99,
+)

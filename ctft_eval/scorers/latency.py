@@ -6,10 +6,11 @@ Denominator: cases with a latency budget. The gate on the median is computed ove
 from __future__ import annotations
 
 from ctft_eval.cases import Case
+from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import Outcome, failed, passed
 
-DIMENSION = "latency"
+NAME = "latency"
 
 
 def score(case: Case, replies: list[Reply]) -> Outcome:
@@ -17,8 +18,14 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
     wall = reply.timings.wall_s
     budget = case.latency_budget or 0.0
     if reply.error:
-        return failed(DIMENSION, "backend_error", f"the request failed: {reply.error}", wall)
+        return failed(NAME, "backend_error", f"the request failed: {reply.error}", wall)
     ttft = f", first token {reply.timings.ttft_s:.2f} s" if reply.timings.ttft_s is not None else ""
     if wall > budget:
-        return failed(DIMENSION, "too_slow", f"{wall:.2f} s > budget {budget:g} s{ttft}", wall)
-    return passed(DIMENSION, f"{wall:.2f} s within {budget:g} s{ttft}", wall)
+        return failed(NAME, "too_slow", f"{wall:.2f} s > budget {budget:g} s{ttft}", wall)
+    return passed(NAME, f"{wall:.2f} s within {budget:g} s{ttft}", wall)
+
+
+DIMENSION = Dimension(
+    NAME, lambda case: not case.is_chain and case.latency_budget is not None, score,
+    "cases with a latency budget", gate="median", threshold=2.0, unit="s", timed=True, regression=False,
+)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+MISSING = "missing"
+"""The failure class of a case the reply source has no replies for: neither passed nor failed."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -17,8 +20,20 @@ class Outcome:
     value: float | None = None
     """A measured figure, where the dimension has one (latency: seconds)."""
 
+    @property
+    def missing(self) -> bool:
+        """Not scored because the reply source has no replies for the case (a replay's record lacks it)."""
+        return self.failure == MISSING
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], dimension: str | None = None) -> Outcome:
+        passed = data.get("passed")
+        value = data.get("value")
+        return cls(str(data.get("dimension", dimension)), None if passed is None else bool(passed),
+                   str(data.get("reason", "")), data.get("failure"), None if value is None else float(value))
 
 
 def passed(dimension: str, reason: str, value: float | None = None) -> Outcome:
@@ -31,6 +46,10 @@ def failed(dimension: str, failure: str, reason: str, value: float | None = None
 
 def not_applicable(dimension: str, reason: str) -> Outcome:
     return Outcome(dimension, None, reason)
+
+
+def not_recorded(dimension: str, reason: str) -> Outcome:
+    return Outcome(dimension, None, reason, MISSING)
 
 
 def combine(outcomes: list[Outcome]) -> Outcome:

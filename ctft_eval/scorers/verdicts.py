@@ -5,9 +5,9 @@ from __future__ import annotations
 from ctft_eval.cases import Expectation
 from ctft_eval.channels import CONTINUE
 from ctft_eval.matchers import MISSING
-from ctft_eval.reply import CONTINUE_BLOCK, NATIVE, Reply, ToolCall
+from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, Reply, ToolCall
 
-_SOURCE_WORDS = {NATIVE: "a native tool call", CONTINUE_BLOCK: "a ```tool block", "text_json": "JSON in its text"}
+_SOURCE_WORDS = {STRUCTURED: "a native tool call", CONTINUE_BLOCK: "a ```tool block", "text_json": "JSON in its text"}
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -38,7 +38,7 @@ def selection(expect: Expectation, reply: Reply) -> tuple[str | None, str]:
             f"wrote the {call.name} call as {_SOURCE_WORDS.get(call.source, call.source)}; "
             "Continue only runs ```tool blocks on this channel"
         )
-    if reply.channel != CONTINUE and call.source != NATIVE:
+    if reply.channel != CONTINUE and call.source != STRUCTURED:
         return "call_in_text", (
             f"call in text: wrote the {call.name} call as {_SOURCE_WORDS.get(call.source, call.source)} "
             "instead of a native tool call, so Continue would not run it"

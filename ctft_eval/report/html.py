@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from ctft_eval.compare import RATE_DIMENSIONS, Comparison, RegressionSettings, RunView, _rate, rate_cell
+from ctft_eval import dimensions
+from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, rate
+from ctft_eval.report.cells import delta_verdict, flips, rate_cell
 from ctft_eval.stats import wilson_interval
 
 _COLOURS = ("#3b6ea5", "#d9822b", "#3f9a5a", "#b5475d", "#7a5ca8", "#8c7a3d")
@@ -19,7 +21,7 @@ th{background:#f2f2f2}.bad{color:#b00020;font-weight:600}.good{color:#1b7a3a}cod
 
 def chart(views: list[RunView], cases: set[str]) -> str:
     """Grouped bars per dimension, one bar per run, with 95% Wilson whiskers."""
-    dims = [d for d in RATE_DIMENSIONS if any(_rate(v, d, cases)[1] for v in views)]
+    dims = [d for d in dimensions.names() if any(rate(v, d, cases)[1] for v in views)]
     width, height, top, left, bottom = 120 + 150 * len(dims), 300, 20, 50, 40
     plot_h = height - top - bottom
     group_w = 150
@@ -33,16 +35,16 @@ def chart(views: list[RunView], cases: set[str]) -> str:
     for gi, dim in enumerate(dims):
         x0 = left + 20 + gi * group_w
         for vi, view in enumerate(views):
-            passed, total = _rate(view, dim, cases)
+            passed, total = rate(view, dim, cases)
             if not total:
                 continue
-            rate = passed / total
+            share = passed / total
             low, high = wilson_interval(passed, total)
             x = x0 + vi * (bar_w + 4)
-            y = top + plot_h * (1 - rate)
+            y = top + plot_h * (1 - share)
             colour = _COLOURS[vi % len(_COLOURS)]
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{top + plot_h - y:.1f}" fill="{colour}">'
-                         f'<title>{html.escape(view.label)}: {dim} {rate:.1%} ({passed}/{total})</title></rect>')
+                         f'<title>{html.escape(view.label)}: {dim} {share:.1%} ({passed}/{total})</title></rect>')
             cx = x + bar_w / 2
             y_low, y_high = top + plot_h * (1 - low), top + plot_h * (1 - high)
             parts.append(f'<line x1="{cx}" x2="{cx}" y1="{y_low:.1f}" y2="{y_high:.1f}" stroke="#222"/>')
@@ -53,7 +55,7 @@ def chart(views: list[RunView], cases: set[str]) -> str:
 
 
 def report(views: list[RunView], comparisons: list[Comparison], rules: RegressionSettings) -> str:
-    cases = set.intersection(*(set(v.outcomes) for v in views)) if views else set()
+    cases = common_cases(views)
     esc = html.escape
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>ctft-eval comparison</title>",
            f"<style>{_CSS}</style></head><body>", "<h1>ctft-eval: runs side by side</h1>",
@@ -65,8 +67,8 @@ def report(views: list[RunView], comparisons: list[Comparison], rules: Regressio
                    f"<b>{esc(v.label)}</b> — {fp}</li>")
     out += ["</ul>", chart(views, cases), "<h2>Pass rates</h2><table><tr><th></th>"]
     out += [f"<th>{esc(v.label)}</th>" for v in views] + ["</tr>"]
-    for dim in RATE_DIMENSIONS:
-        cells = [rate_cell(*_rate(v, dim, cases)) for v in views]
+    for dim in dimensions.names():
+        cells = [rate_cell(*rate(v, dim, cases)) for v in views]
         if any(c != "—" for c in cells):
             out.append(f"<tr><th>{dim}</th>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     out.append("</table>")
@@ -78,21 +80,18 @@ def report(views: list[RunView], comparisons: list[Comparison], rules: Regressio
         for dim, d in comp.deltas.items():
             if not d.pairs:
                 continue
-            bad = dim in rules.dimensions and d.regressed(rules)
-            verdict = "REGRESSION" if bad else ("ok" if dim in rules.dimensions else "not gated")
+            verdict = delta_verdict(comp, dim, rules).strip("()")
+            bad = verdict == "REGRESSION"
             out.append(f"<tr><th>{dim}</th><td>{d.pairs}</td><td>{d.base_passed / d.pairs:.1%}</td>"
                        f"<td>{d.current_passed / d.pairs:.1%}</td><td>{d.delta * 100:+.1f} pts</td>"
                        f"<td>{len(d.broken)}</td><td>{len(d.fixed)}</td><td>{d.p_value:.4f}</td>"
                        f"<td class='{'bad' if bad else 'good'}'>{verdict}</td></tr>")
         out.append("</table>")
-        flips = [(dim, case, "broken", comp.current.reasons.get(case, {}).get(dim, ""))
-                 for dim, d in comp.deltas.items() for case in d.broken]
-        flips += [(dim, case, "fixed", comp.base.reasons.get(case, {}).get(dim, ""))
-                  for dim, d in comp.deltas.items() for case in d.fixed]
-        if flips:
+        flipped = flips(comp)
+        if flipped:
             out.append("<table><tr><th>case</th><th>dimension</th><th>flip</th><th>reason</th></tr>")
             out += [f"<tr><td><code>{esc(c)}</code></td><td>{d}</td><td>{f}</td><td>{esc(r)}</td></tr>"
-                    for d, c, f, r in flips]
+                    for f, c, d, r in flipped]
             out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out)

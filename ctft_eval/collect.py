@@ -1,0 +1,99 @@
+"""Collection: suite files become one test per (backend, channel, case, dimension)."""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import pytest
+
+from ctft_eval.cases import Case, SuiteError, load_suite
+from ctft_eval.record import Key
+from ctft_eval.scorers.outcome import Outcome
+from ctft_eval.session import EvalSession
+
+SESSION = pytest.StashKey[EvalSession]()
+DEFAULT_SUITE_FILES = ["suites/*.yaml", "suites/*.yml", "*/suites/*.yaml", "*/suites/*.yml"]
+
+
+def session_of(config: pytest.Config) -> EvalSession | None:
+    return config.stash.get(SESSION, None)
+
+
+def suite_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
+    """A SuiteFile when the path matches one of the `ctft_suite_files` patterns."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    config = parent.config
+    try:
+        relative = file_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        relative = file_path.as_posix()
+    if not any(fnmatch.fnmatch(relative, pat) for pat in config.getini("ctft_suite_files")):
+        return None
+    return SuiteFile.from_parent(parent, path=file_path)
+
+
+class SuiteFile(pytest.File):
+    def collect(self):
+        session = session_of(self.config)
+        assert session is not None
+        suite = load_suite(self.path, default_latency_budget=session.settings.latency_budget)
+        session.add_suite(suite)
+        for case in suite.cases:
+            for tag in case.tags:
+                self.config.addinivalue_line("markers", f"{tag}: suite tag")
+            for spec in session.specs:
+                for channel in session.channels:
+                    for dim in case.dimensions:
+                        item = CaseItem.from_parent(
+                            self, name=f"{case.id}[{spec.label}|{channel}|{dim}]",
+                            case=case, backend=spec.label, channel=channel, dimension=dim,
+                        )
+                        item.add_marker(dim)
+                        for tag in case.tags:
+                            item.add_marker(tag)
+                        yield item
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SuiteError):
+            return f"bad suite file: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+
+class CaseFailed(Exception):
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Case, backend: str, channel: str, dimension: str, **kwargs):
+        super().__init__(**kwargs)
+        self.case, self.backend, self.channel, self.dimension = case, backend, channel, dimension
+
+    @property
+    def key(self) -> Key:
+        return (self.backend, self.channel, self.case.id)
+
+    def runtest(self) -> None:
+        session = session_of(self.config)
+        assert session is not None
+        outcome = session.score(self.key, self.dimension)
+        self.user_properties.append(("ctft_reason", outcome.reason))
+        if outcome.failure:
+            self.user_properties.append(("ctft_failure", outcome.failure))
+        if outcome.passed is None:
+            pytest.skip(f"not applicable: {outcome.reason}")
+        if not outcome.passed:
+            raise CaseFailed(outcome)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFailed):
+            o = excinfo.value.outcome
+            where = f"case {self.case.id} ({self.case.file}): {self.case.prompt[:200]!r}"
+            return f"{o.dimension} [{o.failure}]: {o.reason}\n  {where}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.case.id} [{self.backend}|{self.channel}|{self.dimension}]"

@@ -1,0 +1,126 @@
+"""Fetching replies before the first test: bounded pools per source, progress with an estimate of
+what is left, then the timed requests one at a time after a warm-up. No pytest in here.
+
+Requests are grouped by backend and channel: requests that share a long prompt prefix (the tools)
+run back to back, so that runtimes reuse the prefix they evaluated last (llama.cpp does). The timed
+requests likewise, so that each is timed as Continue's user would wait for it: with the preamble
+already evaluated, not re-evaluated because the other channel came in between.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from ctft_eval.cases import Case
+from ctft_eval.record import Key
+from ctft_eval.reply import Reply
+from ctft_eval.sources import NotRecorded, ReplySource
+
+Fetched = list[Reply] | NotRecorded
+Sink = Callable[[Key, int, bool, Fetched], None]
+"""Called with (key, attempt, timed, replies) as each request finishes."""
+
+
+@dataclass
+class Plan:
+    shared: list[Key] = field(default_factory=list)
+    """Keys whose replies the untimed dimensions share (asked `repeat` times each)."""
+    timed: list[Key] = field(default_factory=list)
+    """Keys a timed dimension needs a request of its own for."""
+    timed_dimensions: tuple[str, ...] = ()
+
+
+def by_backend_and_channel(keys: list[Key]) -> list[Key]:
+    return sorted(dict.fromkeys(keys), key=lambda key: (key[0], key[1]))
+
+
+def workers(sources: dict[str, ReplySource], keys: list[Key], concurrency: int, repeat: int) -> dict[str, int]:
+    """Requests in flight at once per backend. A source that serves one at a time (an embedded
+    model) gets one worker: more would only interleave chains, and each chain step would then
+    re-evaluate its own history instead of extending the prompt evaluated just before."""
+    asked = Counter(key[0] for key in keys)
+    out = {}
+    for label, count in asked.items():
+        limit = sources[label].max_concurrency
+        out[label] = min(concurrency, count * repeat, limit if limit is not None else concurrency)
+    return out
+
+
+def timing(elapsed: float, done: int, total: int) -> str:
+    """' (95 s, about 4 min left)': elapsed time and, while work remains, a linear estimate from
+    the share of the work done (done and total in any unit)."""
+    if done <= 0 or done >= total:
+        return f" ({elapsed:.0f} s)"
+    left = elapsed / done * (total - done)
+    estimate = f"{left:.0f} s" if left < 120 else f"{left / 60:.0f} min"
+    return f" ({elapsed:.0f} s, about {estimate} left)"
+
+
+def fetch_shared(keys: list[Key], sources: dict[str, ReplySource], cases: dict[str, Case], concurrency: int,
+                 repeat: int, sink: Sink, say: Callable[[str], None]) -> None:
+    if not keys:
+        return
+    counts = workers(sources, keys, concurrency, repeat)
+    times = f" x {repeat} attempts" if repeat > 1 else ""
+    pace = ", ".join(f"{label} {n} at a time" for label, n in counts.items()) if len(counts) > 1 \
+        else f"{next(iter(counts.values()))} at a time"
+    say(f"ctft-eval: fetching {len(keys)} replies{times}, {pace}")
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        pools = {label: stack.enter_context(ThreadPoolExecutor(max_workers=n, thread_name_prefix="ctft-fetch"))
+                 for label, n in counts.items()}
+        futures = {
+            pools[b].submit(sources[b].replies, cases[c], ch, attempt): ((b, ch, c), attempt)
+            for attempt in range(repeat) for (b, ch, c) in keys
+        }
+        total = len(futures)
+        step = max(1, total // 10)
+        # A chain asks up to one request per step: weigh it so, for the estimate of what is left.
+        weights = {key: len(cases[key[2]].steps) or 1 for key in keys}
+        work, work_done = sum(weights[key] for key, _ in futures.values()), 0
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                key, attempt = futures[future]
+                replies = future.result()
+                asked = len(replies) if isinstance(replies, list) else 0
+                # a chain stops early when the model answers without a call: count what it asked
+                work += asked - weights[key]
+                work_done += asked
+                sink(key, attempt, False, replies)
+                if done % step == 0 or done == total:
+                    say(f"ctft-eval: {done}/{total} replies{timing(time.perf_counter() - started, work_done, work)}")
+        except BaseException:
+            for pool in pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def fetch_timed(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Case], sink: Sink,
+                say: Callable[[str], None], warmups: dict[str, Reply]) -> None:
+    """Each timed key alone, in order; a live source gets one warm-up request per (backend, channel)
+    first, so that the first timed request does not pay for loading the model or the preamble."""
+    if not plan.timed:
+        return
+    what = " and ".join(plan.timed_dimensions)
+    say(f"ctft-eval: timing {len(plan.timed)} {what} cases one at a time, after a warm-up request")
+    warmed: set[tuple[str, str]] = set()
+    for backend, channel, case_id in plan.timed:
+        source = sources[backend]
+        if source.live and (backend, channel) not in warmed:
+            warm = source.replies(cases[case_id], channel, 0, timed=True)
+            if isinstance(warm, list) and warm:
+                warmups[f"{backend}|{channel}"] = warm[0]
+            warmed.add((backend, channel))
+        sink((backend, channel, case_id), 0, True, source.replies(cases[case_id], channel, 0, timed=True))
+
+
+def fetch(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Case], *, concurrency: int, repeat: int,
+          sink: Sink, say: Callable[[str], None], warmups: dict[str, Reply]) -> None:
+    fetch_shared(by_backend_and_channel(plan.shared), sources, cases, concurrency, repeat, sink, say)
+    fetch_timed(Plan(plan.shared, by_backend_and_channel(plan.timed), plan.timed_dimensions),
+                sources, cases, sink, say, warmups)

@@ -1,0 +1,139 @@
+"""The terminal report (tabulate): a run's dimension, tool, failure and repeat tables, the gate
+table and the verdict, and comparisons as plain tables; all rendered from the run record."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ctft_eval import dimensions
+from ctft_eval.compare import Comparison, RegressionSettings, RunView
+from ctft_eval.record import Gate, RunRecord
+from ctft_eval.report.cells import comparison_lines, pct, rate_cells
+from ctft_eval.results import (
+    case_count,
+    dimension_rates,
+    failure_counts,
+    missing_cases,
+    repeat_rates,
+    statistic,
+    tool_rates,
+)
+
+TABLE_FORMAT = "github"
+
+
+def _gate_cells(dim: dimensions.Dimension, gate: Gate | None) -> tuple[str, str]:
+    """(the gate's condition, the verdict) for a dimension's row."""
+    if gate is None:
+        return "—", "(no gate)"
+    need = f">= {gate.threshold:.0%}" if dim.gate == "rate" else f"{dim.gate} <= {gate.threshold:g} {dim.unit}"
+    verdict = "n/a" if gate.observed is None else ("PASS" if gate.holds else "FAIL")
+    return need, verdict
+
+
+def dimension_table(record: RunRecord, backend: str, channel: str, gates: list[Gate]) -> str:
+    by_name = {g.name: g for g in gates if (g.backend, g.channel) == (backend, channel)}
+    rows = []
+    for name, r in dimension_rates(record, backend, channel).items():
+        dim = dimensions.get(name)
+        need, verdict = _gate_cells(dim, by_name.get(dim.gate_name))
+        note = ""
+        if dim.gate != "rate":
+            value = statistic(record, backend, channel, name)
+            note = "" if value is None else f"{dim.gate} {value:.2f} {dim.unit}"
+        rows.append([name, *rate_cells(r), need, verdict, note])
+    return tabulate(rows, ["dimension", "passed", "rate", "95% CI", "gate", "verdict", "note"], TABLE_FORMAT)
+
+
+def tool_table(record: RunRecord, backend: str, channel: str) -> str:
+    rows = []
+    for name, rates in tool_rates(record, backend, channel).items():
+        row = [name]
+        for i, r in enumerate(rates.values()):
+            row += [f"{r.passed}/{r.total}" if r.total or i == 0 else "—", pct(r.rate)]
+        rows.append(row)
+    short = {"tool_selection": ("selection", "sel. rate"), "arguments": ("arguments", "arg. rate")}
+    headers = ["expected tool"]
+    for d in dimensions.registered():
+        if d.per_tool:
+            headers += list(short.get(d.name, (d.name, "rate")))
+    return tabulate(rows, headers, TABLE_FORMAT)
+
+
+def failure_table(record: RunRecord, backend: str, channel: str) -> str:
+    counts = failure_counts(record, backend, channel)
+    if not counts:
+        return ""
+    return tabulate(sorted(counts.items(), key=lambda kv: -kv[1]), ["failure class", "count"], TABLE_FORMAT)
+
+
+def repeat_table(record: RunRecord, backend: str, channel: str) -> str:
+    table = repeat_rates(record, backend, channel)
+    if not table:
+        return ""
+    rows, flaky_lines = [], []
+    for dim, (at_k, hat_k, flaky) in table.items():
+        rows.append([dim, *rate_cells(at_k)[:2], *rate_cells(hat_k)[:2], len(flaky)])
+        flaky_lines += [f"flaky {dim}: {case}" for case in flaky]
+    text = tabulate(rows, ["dimension", "pass@k", "rate", "pass^k", "rate", "flaky cases"], TABLE_FORMAT)
+    return "\n".join([text, *flaky_lines])
+
+
+def gate_table(gates: list[Gate]) -> str:
+    rows = []
+    for g in gates:
+        if g.observed_text is not None:
+            rows.append([g.backend, g.channel, g.name, g.observed_text, g.needed_text, "PASS" if g.holds else "FAIL"])
+            continue
+        dim = dimensions.by_gate_name(g.name)
+        if dim is not None and dim.gate != "rate":
+            observed = "—" if g.observed is None else f"{g.observed:.2f} {dim.unit}"
+            need = f"<= {g.threshold:g} {dim.unit}"
+        else:
+            observed, need = pct(g.observed), f">= {g.threshold:.0%}"
+        verdict = "n/a" if g.observed is None else ("PASS" if g.holds else "FAIL")
+        rows.append([g.backend, g.channel, g.name, observed, need, verdict])
+    return tabulate(rows, ["backend", "channel", "gate", "observed", "needed", "verdict"], TABLE_FORMAT)
+
+
+def summary(record: RunRecord) -> str:
+    parts = []
+    for backend, channel in record.run_keys():
+        parts.append(f"ctft-eval: {backend} on the {channel} channel, {case_count(record, backend, channel)} cases")
+        parts += [dimension_table(record, backend, channel, record.gates), "", tool_table(record, backend, channel)]
+        for extra in (failure_table(record, backend, channel), repeat_table(record, backend, channel)):
+            if extra:
+                parts += ["", extra]
+        parts.append("")
+    return "\n".join(parts).rstrip()
+
+
+def comparison(views: list[RunView], comparisons: list[Comparison], rules: RegressionSettings) -> str:
+    return "\n".join(comparison_lines(views, comparisons, rules, "simple", markdown=False))
+
+
+def write_session(tr, session) -> None:
+    """The whole end-of-run report on pytest's terminal reporter, for an EvalSession that finished."""
+    record, verdict = session.record, session.verdict
+    tr.section("ctft-eval summary")
+    tr.write_line(summary(record))
+    missing = missing_cases(record)
+    if missing:
+        tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "
+                      f"{', '.join(missing[:20])}", yellow=True)
+    if session.comparisons or session.baselines:
+        tr.section("ctft-eval baseline comparison")
+        if session.comparisons:
+            comps = session.comparisons
+            views = list(dict.fromkeys([*(c.base for c in comps), *(c.current for c in comps)]))
+            tr.write_line(comparison(views, comps, session.regression_rules()))
+        else:
+            tr.write_line("no baseline run shares a channel with this run: nothing to compare")
+    tr.section("ctft-eval gates")
+    tr.write_line(gate_table(record.gates))
+    if verdict.failed:
+        tr.write_line(verdict.explanation(), red=True, bold=True)
+    else:
+        tr.write_line(verdict.explanation(), green=True)
+    if session.record_path is not None:
+        tr.write_line(f"ctft-eval: run record written to {session.record_path}")

@@ -1,0 +1,257 @@
+"""One evaluation session: the state a pytest run owns, from its options to its run record.
+
+The plugin (ctft_eval.plugin) creates one EvalSession in pytest_configure and calls it from its
+hooks; nothing here imports pytest. Errors a user must fix raise ConfigError, which the plugin
+turns into a usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ctft_eval import dimensions
+from ctft_eval import record as run_record
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
+from ctft_eval.cases import Case, Suite, SuiteError
+from ctft_eval.channels import CHANNELS
+from ctft_eval.compare import Comparison, RunView, compare_all, load_views, regression_settings, views
+from ctft_eval.fetch import Fetched, Plan, fetch
+from ctft_eval.gates import Verdict, decide, evaluate, regression_gates
+from ctft_eval.record import CaseInfo, Entry, Gate, Key, RunRecord, SuiteInfo
+from ctft_eval.reply import Reply
+from ctft_eval.results import summaries
+from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
+from ctft_eval.settings import Settings, SettingsError, load_settings
+from ctft_eval.sources import NotRecorded, ReplySource, open_source
+
+MISSING_REASON = "missing from the replay record (not scored, not passed)"
+
+
+class ConfigError(ValueError):
+    """Options or settings that make the run impossible; one message says what to fix."""
+
+
+@dataclass
+class Options:
+    """The plugin's command-line options, as plain values."""
+
+    backends: list[str] = field(default_factory=list)
+    channel: str = "native"
+    concurrency: int | None = None
+    overrides: list[str] = field(default_factory=list)
+    strict: bool = False
+    record: str | None = None
+    baselines: list[str] = field(default_factory=list)
+    repeat: int = 1
+    ollama_host: str | None = None
+
+
+@dataclass
+class EvalSession:
+    settings: Settings
+    specs: list[BackendSpec]
+    channels: tuple[str, ...]
+    strict: bool = False
+    record_path: Path | None = None
+    repeat: int = 1
+    baselines: list[RunView] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    """Backend options (ollama_host) and the repeat count, for the reply sources."""
+    suites: dict[str, Suite] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+    entries: dict[Key, Entry] = field(default_factory=dict)
+    sources: dict[str, ReplySource] = field(default_factory=dict)
+    identities: dict[str, ModelIdentity] = field(default_factory=dict)
+    warmups: dict[str, Reply] = field(default_factory=dict)
+    fetched: dict[tuple[Key, int, bool], Fetched] = field(default_factory=dict)
+    scored_order: dict[Key, int] = field(default_factory=dict)
+    """The order in which keys got their first outcome (the tests' order): the record's order."""
+    other_failures: int = 0
+    started: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    record: RunRecord | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
+    verdict: Verdict | None = None
+
+    @classmethod
+    def configure(cls, opts: Options, pyproject: Path | None) -> EvalSession:
+        try:
+            settings = load_settings(pyproject)
+            specs = [parse_spec(s) for s in opts.backends]
+        except (SettingsError, BackendUnavailable) as exc:
+            raise ConfigError(str(exc)) from None
+        labels = [s.label for s in specs]
+        if len(set(labels)) != len(labels):
+            raise ConfigError(f"the same backend is named twice: {', '.join(labels)}")
+        for override in opts.overrides:
+            try:
+                settings.override(override)
+            except SettingsError as exc:
+                raise ConfigError(f"--ctft-set {override}: {exc}") from None
+        if opts.concurrency is not None:
+            if opts.concurrency < 1:
+                raise ConfigError("--ctft-concurrency must be at least 1")
+            settings.concurrency = opts.concurrency
+        if opts.repeat < 1:
+            raise ConfigError("--ctft-repeat must be at least 1")
+        baselines: list[RunView] = []
+        for path in opts.baselines:
+            try:
+                baselines += load_views(path)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        channels = CHANNELS if opts.channel == "both" else (opts.channel,)
+        return cls(settings, specs, channels, opts.strict, Path(opts.record).resolve() if opts.record else None,
+                   opts.repeat, baselines, {"ollama_host": opts.ollama_host, "repeat": opts.repeat})
+
+    # ---- collection ---------------------------------------------------------------------------
+
+    def add_suite(self, suite: Suite) -> None:
+        for other in self.suites.values():
+            clash = {c.id for c in other.cases} & {c.id for c in suite.cases}
+            if clash and other.file != suite.file:
+                raise SuiteError(suite.file, sorted(clash)[0], f"case id also used in {other.file}")
+        self.suites[suite.file] = suite
+        for case in suite.cases:
+            self.cases[case.id] = case
+
+    # ---- fetching -----------------------------------------------------------------------------
+
+    def prepare(self, wanted: list[tuple[Key, str]], say: Callable[[str], None]) -> None:
+        """Open each backend once, then fetch every reply the selected tests need."""
+        keys = [key for key, _ in wanted]
+        for label in dict.fromkeys(k[0] for k in keys):
+            spec = next(s for s in self.specs if s.label == label)
+            channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))
+            source = open_source(spec, self.settings, self.options)
+            self.sources[label] = source
+            try:
+                self.identities[label] = source.open(channels)
+            except BackendUnavailable as exc:
+                raise ConfigError(str(exc)) from None
+            say(f"ctft-eval: {spec} ready ({', '.join(channels)} channel{'s' if len(channels) > 1 else ''})")
+        timed = {d.name for d in dimensions.registered() if d.timed}
+        plan = Plan([k for k, d in wanted if d not in timed], [k for k, d in wanted if d in timed],
+                    tuple(d for d in dimensions.names() if d in {d for _, d in wanted} & timed))
+        fetch(plan, self.sources, self.cases, concurrency=self.settings.concurrency, repeat=self.repeat,
+              sink=self._store, say=say, warmups=self.warmups)
+
+    def _store(self, key: Key, attempt: int, timed: bool, replies: Fetched) -> None:
+        with self.lock:
+            self.fetched[(key, attempt, timed)] = replies
+            if isinstance(replies, list):
+                entry = self._entry(key)
+                if timed:
+                    entry.timed_replies = replies
+                elif attempt == 0:
+                    entry.replies = replies
+                else:
+                    entry.repeats.append(replies)
+
+    def _entry(self, key: Key) -> Entry:
+        if key not in self.entries:
+            self.entries[key] = Entry(*key)
+        return self.entries[key]
+
+    def _replies(self, key: Key, attempt: int, timed: bool) -> Fetched:
+        with self.lock:
+            found = self.fetched.get((key, attempt, timed))
+        if found is None:  # not prefetched (e.g. an interrupted fetch): ask now
+            source = self.sources.get(key[0])
+            if source is None:
+                return NotRecorded(f"backend {key[0]} was not prepared")
+            found = source.replies(self.cases[key[2]], key[1], attempt, timed)
+            self._store(key, attempt, timed, found)
+        return found
+
+    # ---- scoring ------------------------------------------------------------------------------
+
+    def score(self, key: Key, dimension: str) -> Outcome:
+        dim = dimensions.get(dimension)
+        case = self.cases[key[2]]
+        attempts = [self._replies(key, 0, True)] if dim.timed else \
+            [self._replies(key, a, False) for a in range(self.repeat)]
+        outcomes = [not_recorded(dimension, MISSING_REASON) if isinstance(r, NotRecorded) else dim.score(case, r)
+                    for r in attempts]
+        outcome = combine(outcomes)
+        with self.lock:
+            entry = self._entry(key)
+            self.scored_order.setdefault(key, len(self.scored_order))
+            entry.outcomes[dimension] = outcome
+            if len(outcomes) > 1:
+                entry.attempts[dimension] = [o.passed for o in outcomes]
+        return outcome
+
+    # ---- the end ------------------------------------------------------------------------------
+
+    @property
+    def scored(self) -> bool:
+        return any(e.outcomes for e in self.entries.values())
+
+    def finish(self, status: int, interrupted: bool, rootpath: Path) -> int:
+        """Gates, comparisons, the exit status, and the record (written when asked for)."""
+        record = self.build_record(status, interrupted, rootpath)
+        gates: list[Gate] = evaluate(record, self.settings.gates)
+        if self.baselines and self.scored:
+            self.comparisons = compare_all(self.baselines, views(record, "this run"))
+            gates += regression_gates(self.comparisons, self.settings.regression)
+        case_failures = sum(1 for e in record.results for o in e.outcomes.values() if o.passed is False)
+        self.verdict = decide(status, gates, scored=self.scored, strict=self.strict,
+                              other_failures=self.other_failures, case_failures=case_failures)
+        record.gates, record.exit_status = gates, self.verdict.exit_status
+        self.record = record
+        if self.record_path is not None:
+            run_record.write_atomic(self.record_path, record)
+        return self.verdict.exit_status
+
+    def build_record(self, status: int, interrupted: bool, rootpath: Path) -> RunRecord:
+        last = len(self.scored_order)
+        entries = sorted(self.entries.values(), key=lambda e: self.scored_order.get(e.key, last))
+
+        def rel(path: str) -> str:
+            try:
+                return Path(path).relative_to(rootpath).as_posix()
+            except ValueError:
+                return path
+
+        try:
+            version = metadata.version("ctft-eval")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        record = RunRecord(
+            started=self.started,
+            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            complete=not interrupted and all(e.outcomes for e in entries),
+            exit_status=status,
+            backends={label: self.identities.get(label, ModelIdentity(str(self.spec(label))))
+                      for label in dict.fromkeys(e.backend for e in entries)},
+            channels=list(self.channels),
+            repeat=self.repeat,
+            settings=self.settings.request_settings(),
+            gate_thresholds=self.settings.gates,
+            suites=[SuiteInfo(rel(s.file), s.name, s.sha256, len(s.cases)) for s in self.suites.values()],
+            cases={c.id: CaseInfo(rel(c.file), c.suite, list(c.tags), list(c.dimensions),
+                                  list(c.first_expectation.tools), c.is_chain) for c in self.cases.values()},
+            results=entries,
+            warmups=dict(self.warmups),
+            ctft_eval_version=version,
+        )
+        record.runs = summaries(record)
+        return record
+
+    def spec(self, label: str) -> BackendSpec:
+        return next(s for s in self.specs if s.label == label)
+
+    def regression_rules(self):
+        return regression_settings(self.settings.regression)
+
+    def close(self) -> None:
+        for source in self.sources.values():
+            source.close()
+        self.sources.clear()
