@@ -34,7 +34,7 @@ def ask(backend: Backend, case: Case, channel: str, settings: Settings) -> list[
         replies.append(reply)
         if step is None or number == len(steps) or reply.error or not reply.tool_calls:
             break
-        messages += _feed_back(reply, step.result, channel, number)
+        messages = messages + _feed_back(reply, step.result, channel, number)  # a new list: the sent one stays
     return replies
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "any", "absent")
+MATCHER_KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "any", "absent")
 _MISSING = object()
 
 
@@ -69,10 +69,10 @@ def parse_matcher(spec: Any) -> Matcher:
     if not isinstance(spec, dict):
         return Matcher("exact", spec)
     if len(spec) != 1:
-        raise MatcherError(f"a matcher mapping has exactly one key of {', '.join(KINDS)}; got {sorted(spec)}")
+        raise MatcherError(f"a matcher mapping has exactly one key of {', '.join(MATCHER_KINDS)}; got {sorted(spec)}")
     kind, expected = next(iter(spec.items()))
-    if kind not in KINDS:
-        raise MatcherError(f"unknown matcher {kind!r}; known: {', '.join(KINDS)}")
+    if kind not in MATCHER_KINDS:
+        raise MatcherError(f"unknown matcher {kind!r}; known: {', '.join(MATCHER_KINDS)}")
     if kind == "exact":
         return Matcher(kind, expected)
     if kind in ("any", "absent"):

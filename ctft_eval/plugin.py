@@ -55,9 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("baseline"), config.getoption("ctft_repeat"), config.getoption("ollama_host"),
     )
     try:
-        config.stash[SESSION] = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
+        session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[SESSION] = session
+    config.pluginmanager.register(session, "ctft_eval_session")  # other plugins can find it by name
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -119,6 +119,7 @@ class Entry:
         }
         if self.repeats:
             out["repeats"] = [[r.to_dict() for r in replies] for replies in self.repeats]
+        if self.repeats or self.attempts:
             out["attempts"] = self.attempts
         return out
 

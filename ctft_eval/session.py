@@ -20,7 +20,15 @@ from ctft_eval import record as run_record
 from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
 from ctft_eval.cases import Case, Suite, SuiteError
 from ctft_eval.channels import CHANNELS
-from ctft_eval.compare import Comparison, RunView, compare_all, load_views, regression_settings, views
+from ctft_eval.compare import (
+    Comparison,
+    RegressionSettings,
+    RunView,
+    compare_all,
+    load_views,
+    regression_settings,
+    views,
+)
 from ctft_eval.fetch import Fetched, Plan, fetch
 from ctft_eval.gates import Verdict, decide, evaluate, regression_gates
 from ctft_eval.record import CaseInfo, Entry, Gate, Key, RunRecord, SuiteInfo
@@ -52,7 +60,7 @@ class Options:
     ollama_host: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class EvalSession:
     settings: Settings
     specs: list[BackendSpec]
@@ -248,7 +256,7 @@ class EvalSession:
     def spec(self, label: str) -> BackendSpec:
         return next(s for s in self.specs if s.label == label)
 
-    def regression_rules(self):
+    def regression_rules(self) -> RegressionSettings:
         return regression_settings(self.settings.regression)
 
     def close(self) -> None:

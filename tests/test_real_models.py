@@ -133,7 +133,7 @@ def test_openai_backend_through_llama_cpp_server(real_project, llama_server):
         "--ctft-channel=both", f"--ctft-record={record}", timeout=900,
     )
     data = check_run(result, record, "openai:qwen2.5-coder-0.5b")
-    assert data["backends"]["openai:qwen2.5-coder-0.5b"]["served_models"] == ["qwen2.5-coder-0.5b"]
+    assert data["backends"]["openai:qwen2.5-coder-0.5b"]["details"]["served_models"] == ["qwen2.5-coder-0.5b"]
 
 
 @pytest.mark.parametrize("model", ["qwen2.5-coder-0.5b", "smollm2-135m"])
@@ -146,8 +146,10 @@ def test_embedded_backend_runs_the_default_models(real_project, model):
     )
     data = check_run(result, record, f"llamacpp:{model}")
     identity = data["backends"][f"llamacpp:{model}"]
-    assert len(identity["sha256"]) == 64 and identity["chat_template_sha256"]
-    assert identity["template_has_tools"] is (model == "qwen2.5-coder-0.5b")
+    details = identity["details"]
+    assert len(details["sha256"]) == 64 and details["chat_template_sha256"]
+    assert identity["digest"] == details["sha256"] and identity["template"] == details["chat_template_sha256"]
+    assert details["template_has_tools"] is (model == "qwen2.5-coder-0.5b")
     first = next(e for e in data["results"] if e["case"] == "real-read-config" and e["channel"] == "native")
     assert first["replies"][0]["timings"]["prompt_tokens"] > 500  # the tool schemas were in the prompt
     # one context: sent one request at a time whatever the concurrency (4 by default)

@@ -104,7 +104,8 @@ def comparison_lines(views: list[RunView], comparisons: list[Comparison], rules:
     bullet = "- " if markdown else ""
     out = [f"{bullet}{fingerprint_line(v)}" for v in views]
     cases = common_cases(views)
-    table = tabulate(side_by_side_rows(views, cases), ["", *(short(v.label) for v in views)], fmt)
+    headers = [short(v.label).replace("|", "\\|") if markdown else short(v.label) for v in views]
+    table = tabulate(side_by_side_rows(views, cases), ["", *headers], fmt)
     out += ["", f"Pass rates with 95% Wilson intervals, on the {len(cases)} cases every run has:", "", table]
     for comp in comparisons:
         out += ["", f"{'### ' if markdown else ''}{short(comp.current.label)} against {short(comp.base.label)}"]
