@@ -10,7 +10,7 @@ from ctft_eval.backends import Backend
 from ctft_eval.cases import Case
 from ctft_eval.catalog import function_schemas
 from ctft_eval.channels import CONTINUE, block_text, with_tool_instructions
-from ctft_eval.parsing import calls_in_text
+from ctft_eval.parsing import calls_for_channel
 from ctft_eval.reply import Reply
 from ctft_eval.settings import Settings
 
@@ -30,7 +30,7 @@ def ask(backend: Backend, case: Case, channel: str, settings: Settings) -> list[
         reply = backend.chat(messages, tools, settings)
         reply.channel = channel
         if not reply.tool_calls and not reply.error:
-            reply.tool_calls = calls_in_text(reply.text)
+            reply.tool_calls = calls_for_channel(reply.text, channel)
         replies.append(reply)
         if step is None or number == len(steps) or reply.error or not reply.tool_calls:
             break

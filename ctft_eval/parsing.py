@@ -23,6 +23,13 @@ _NAME_HINT = re.compile(r"\"name\"\s*:\s*\"([^\"\\]{1,100})\"")
 _MAX_SCANS = 200
 
 
+def calls_for_channel(text: str, channel: str) -> list[ToolCall]:
+    """The calls a reply's text holds, read as the channel's client reads it: on the continue
+    channel as Continue reads system-message tool calls; on the native channel every call-shaped
+    text (which Continue would not run: the scorers call it "call in text")."""
+    return calls_in_text(text)
+
+
 def calls_in_text(text: str) -> list[ToolCall]:
     """Every tool call written in `text`, Continue's block format first, else JSON forms."""
     if not isinstance(text, str) or not text.strip():

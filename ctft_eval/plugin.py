@@ -39,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ctft-record", default=None, metavar="PATH", help="write the run record (JSON) to PATH")
     group.addoption("--baseline", action="append", default=[], metavar="RECORD.json",
                     help="compare with a recorded run side by side; a significant drop fails the regression gate")
+    group.addoption("--ctft-schema", choices=("continue", "strict"), default=None,
+                    help="how arguments are judged: continue (as Continue's tools receive them, the default) or "
+                         "strict (the JSON schema: exact types, no unknown arguments)")
     group.addoption("--ctft-repeat", type=int, default=1, metavar="K",
                     help="ask every case K times: pass@k, pass^k and flaky cases (a test passes when all K do)")
     parser.addini("ctft_suite_files", "glob patterns (relative to rootdir) of suite files", type="linelist",
@@ -53,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("backend"), config.getoption("ctft_channel"), config.getoption("ctft_concurrency"),
         config.getoption("ctft_set"), config.getoption("ctft_strict"), config.getoption("ctft_record"),
         config.getoption("baseline"), config.getoption("ctft_repeat"), config.getoption("ollama_host"),
+        config.getoption("ctft_schema"),
     )
     try:
         session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")

@@ -34,6 +34,7 @@ from ctft_eval.gates import Verdict, decide, evaluate, regression_gates
 from ctft_eval.record import CaseInfo, Entry, Gate, Key, RunRecord, SuiteInfo
 from ctft_eval.reply import Reply
 from ctft_eval.results import summaries
+from ctft_eval.scorers.judging import Judging, judging_as
 from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
 from ctft_eval.settings import Settings, SettingsError, load_settings
 from ctft_eval.sources import NotRecorded, ReplySource, open_source
@@ -58,6 +59,7 @@ class Options:
     baselines: list[str] = field(default_factory=list)
     repeat: int = 1
     ollama_host: str | None = None
+    schema: str | None = None
 
 
 @dataclass(eq=False)
@@ -106,6 +108,8 @@ class EvalSession:
             if opts.concurrency < 1:
                 raise ConfigError("--ctft-concurrency must be at least 1")
             settings.concurrency = opts.concurrency
+        if opts.schema is not None:
+            settings.schema = opts.schema
         if opts.repeat < 1:
             raise ConfigError("--ctft-repeat must be at least 1")
         baselines: list[RunView] = []
@@ -185,8 +189,9 @@ class EvalSession:
         case = self.cases[key[2]]
         attempts = [self._replies(key, 0, True)] if dim.timed else \
             [self._replies(key, a, False) for a in range(self.repeat)]
-        outcomes = [not_recorded(dimension, MISSING_REASON) if isinstance(r, NotRecorded) else dim.score(case, r)
-                    for r in attempts]
+        with judging_as(Judging(self.settings.schema)):  # type: ignore[arg-type]
+            outcomes = [not_recorded(dimension, MISSING_REASON) if isinstance(r, NotRecorded)
+                        else dim.score(case, r) for r in attempts]
         outcome = combine(outcomes)
         with self.lock:
             entry = self._entry(key)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ctft_eval import dimensions
+from ctft_eval.scorers.judging import SCHEMAS
 
 
 def default_gates() -> dict[str, float]:
@@ -53,6 +54,8 @@ class Settings:
     latency_budget: float = 2.0
     retries: int = 2
     keep_alive: str = "30m"
+    schema: str = "continue"
+    """How arguments are judged: continue (as Continue's tools receive them) or strict (JSON schema)."""
     gates: dict[str, float] = field(default_factory=default_gates)
     regression: dict[str, Any] = field(default_factory=default_regression)
 
@@ -68,6 +71,12 @@ class Settings:
             setattr(self, key, kind(text.strip()))
         except ValueError:
             raise SettingsError(f"{key} must be a {kind.__name__}, got {text!r}") from None
+        self.check()
+
+    def check(self) -> None:
+        """Values that are of the right type but make no sense."""
+        if self.schema not in SCHEMAS:
+            raise SettingsError(f"schema must be one of {', '.join(SCHEMAS)}, got {self.schema!r}")
 
     def request_settings(self) -> dict[str, Any]:
         data = asdict(self)
@@ -124,4 +133,8 @@ def load_settings(pyproject: Path | None) -> Settings:
         settings.regression[key] = value
     if settings.concurrency < 1:
         raise SettingsError(f"{pyproject}: concurrency must be at least 1")
+    try:
+        settings.check()
+    except SettingsError as exc:
+        raise SettingsError(f"{pyproject}: {exc}") from None
     return settings

@@ -19,7 +19,7 @@ from ctft_eval import record as run_record
 from ctft_eval.backends import REPLAY_KIND, Backend, BackendSpec, BackendUnavailable, ModelIdentity, make_backend
 from ctft_eval.cases import Case
 from ctft_eval.conversation import ask
-from ctft_eval.parsing import calls_in_text
+from ctft_eval.parsing import calls_for_channel
 from ctft_eval.reply import STRUCTURED, Reply
 from ctft_eval.settings import Settings
 
@@ -123,7 +123,7 @@ def _reparsed(recorded: Reply) -> Reply:
     reply = Reply.from_dict(recorded.to_dict())
     native = [c for c in reply.tool_calls if c.source == STRUCTURED]
     if not reply.error:
-        reply.tool_calls = native or calls_in_text(reply.text)
+        reply.tool_calls = native or calls_for_channel(reply.text, reply.channel)
     return reply
 
 
