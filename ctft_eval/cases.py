@@ -64,6 +64,12 @@ class Case:
     steps: tuple[Step, ...] = ()
     latency_budget: float | None = None
     tags: tuple[str, ...] = ()
+    tools_declared: bool = False
+    """Whether the suite names the tools offered (else the run's Continue profile decides them)."""
+
+    @property
+    def expectations(self) -> tuple[Expectation, ...]:
+        return tuple(s.expect for s in self.steps) if self.steps else (self.expect,)  # type: ignore[return-value]
 
     @property
     def is_chain(self) -> bool:
@@ -207,7 +213,9 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
     tags = list(defaults.get("tags") or []) + list(raw.get("tags") or [])
     if not all(isinstance(t, str) and t.isidentifier() for t in tags):
         raise fail("tags must be identifiers (letters, digits, underscores)")
-    return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)))
+    declared = raw.get("tools", defaults.get("tools")) is not None
+    return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
+                declared)
 
 
 def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:

@@ -5,49 +5,65 @@ continue: no `tools` field; Continue describes the tools in the system message a
           ```tool block with TOOL_NAME / BEGIN_ARG / END_ARG in the reply text (what Continue does
           for model names it does not recognise as tool-capable, e.g. a fine-tune called
           continue-assistant without `capabilities: [tool_use]`).
+auto:     the channel Continue itself would use for the provider and the model's name
+          (ctft_eval.profile.native_tools_for).
 """
 
 from __future__ import annotations
 
 import json
 
+from ctft_eval import continue_prompts as prompts
 from ctft_eval.catalog import tool
 
 NATIVE = "native"
 CONTINUE = "continue"
 CHANNELS = (NATIVE, CONTINUE)
 
-_RULES = """\
-You can call tools. To call one, end your reply with a tool block in exactly this form:
-
-```tool
-TOOL_NAME: <the tool's name>
-BEGIN_ARG: <argument name>
-<argument value>
-END_ARG
-```
-
-Repeat the BEGIN_ARG / END_ARG lines for each argument and leave out optional ones you do not
-need. Call at most one tool per reply; the tool block must be the last thing in the reply.
-Do not use XML tags or JSON to call a tool. Answer without a tool when none is needed.
-"""
+def _example_call(name: str, arguments: list[tuple[str, str]]) -> str:
+    lines = ["```tool", f"TOOL_NAME: {name}"]
+    for key, value in arguments:
+        lines += [f"BEGIN_ARG: {key}", value, "END_ARG"]
+    return "\n".join([*lines, "```"])
 
 
-def tool_instructions(names: tuple[str, ...] | list[str]) -> str:
-    """The system-message text that describes the tools and the call format."""
-    parts = ["<tool_use_instructions>", _RULES, "The tools:"]
-    for name in names:
-        t = tool(name)
-        lines = ["```tool_definition", f"TOOL_NAME: {t.name}", f"TOOL_DESCRIPTION: {t.description}"]
-        for p in t.params:
-            need = "required" if p.required else "optional"
-            lines.append(f"TOOL_ARG: {p.name} ({p.type}, {need})")
-            lines.append(p.description)
-            lines.append("END_TOOL_ARG")
-        lines.append("```")
-        parts.append("\n".join(lines))
-    parts.append("</tool_use_instructions>")
-    return "\n\n".join(parts)
+def tool_definition(schema: dict) -> str:
+    """A `tool_definition` block for a tool without a hand-written example (an OpenAI-style schema)."""
+    function = schema.get("function", schema)
+    lines = ["```tool_definition", f"TOOL_NAME: {function.get('name', '')}"]
+    if function.get("description"):
+        lines += ["TOOL_DESCRIPTION:", str(function["description"])]
+    parameters = function.get("parameters") or {}
+    required = set(parameters.get("required") or [])
+    for key, spec in (parameters.get("properties") or {}).items():
+        spec = spec if isinstance(spec, dict) else {}
+        lines.append(f"TOOL_ARG: {key} ({spec.get('type', 'string')}, {'required' if key in required else 'optional'})")
+        if spec.get("description"):
+            lines.append(str(spec["description"]))
+        lines.append("END_ARG")
+    return "\n".join([*lines, "```"])
+
+
+def tool_instructions(names: tuple[str, ...] | list[str], schemas: dict[str, dict] | None = None) -> str:
+    """The system-message text that describes the tools and the call format, as Continue lays it out
+    (see ctft_eval.continue_prompts). `schemas` gives the schemas of tools outside the catalog."""
+    schemas = schemas or {}
+    with_example = [n for n in names if n in prompts.EXAMPLES]  # a built-in keeps its example
+    others = [n for n in names if n not in with_example]
+    parts = [prompts.TOOLS_TAG, prompts.PREAMBLE]
+    if with_example:
+        parts.append("\n" + prompts.WITH_EXAMPLES)
+        for name in with_example:
+            paragraph, arguments = prompts.EXAMPLES[name]
+            parts.append("\n" + paragraph + "\n" + _example_call(name, arguments))
+    if others:
+        parts.append("\n" + prompts.WITH_DEFINITIONS)
+        for name in others:
+            parts.append("\n" + tool_definition(schemas.get(name) or tool(name).function_schema()))
+        parts += ["\n" + prompts.MAPPING_INTRO + "\n", prompts.GENERIC_DEFINITION, "\n" + prompts.MAPPING_OUTRO + "\n",
+                  prompts.GENERIC_CALL]
+    parts += ["\n" + prompts.RULES, prompts.TOOLS_CLOSE]
+    return "\n".join(parts)
 
 
 def with_tool_instructions(messages: list[dict], names: tuple[str, ...] | list[str]) -> list[dict]:
@@ -59,6 +75,15 @@ def with_tool_instructions(messages: list[dict], names: tuple[str, ...] | list[s
     else:
         out.insert(0, {"role": "system", "content": text})
     return out
+
+
+def history_block(name: str, arguments: dict) -> str:
+    """A call as Continue writes it back into the history: every value JSON-encoded (strings quoted,
+    newlines escaped), as JavaScript's JSON.stringify writes it."""
+    lines = ["```tool", f"TOOL_NAME: {name}"]
+    for key, value in arguments.items():
+        lines += [f"BEGIN_ARG: {key}", json.dumps(value, ensure_ascii=False, separators=(",", ":")), "END_ARG"]
+    return "\n".join([*lines, "```"])
 
 
 def block_text(name: str, arguments: dict) -> str:

@@ -39,12 +39,11 @@ class SuiteFile(pytest.File):
         session = session_of(self.config)
         assert session is not None
         suite = load_suite(self.path, default_latency_budget=session.settings.latency_budget)
-        session.add_suite(suite)
-        for case in suite.cases:
+        for case in session.add_suite(suite):
             for tag in case.tags:
                 self.config.addinivalue_line("markers", f"{tag}: suite tag")
             for spec in session.specs:
-                for channel in session.channels:
+                for channel in session.channels_for(spec):
                     for dim in case.dimensions:
                         item = CaseItem.from_parent(
                             self, name=f"{case.id}[{spec.label}|{channel}|{dim}]",
@@ -73,12 +72,19 @@ class CaseItem(pytest.Item):
         self.case, self.backend, self.channel, self.dimension = case, backend, channel, dimension
 
     @property
+    def left_out(self) -> bool:
+        session = session_of(self.config)
+        return session is not None and self.case.id in session.left_out
+
+    @property
     def key(self) -> Key:
         return (self.backend, self.channel, self.case.id)
 
     def runtest(self) -> None:
         session = session_of(self.config)
         assert session is not None
+        if self.case.id in session.left_out:
+            pytest.skip(f"left out: {session.left_out[self.case.id]}")
         outcome = session.score(self.key, self.dimension)
         self.user_properties.append(("ctft_reason", outcome.reason))
         if outcome.failure:

@@ -50,6 +50,14 @@ class RunView:
         return {cid: info.tool for cid, info in self.record.cases.items() if info.tool is not None}
 
     @property
+    def profile(self) -> str:
+        """The Continue profile the run's requests were built with, in a few words."""
+        p = self.record.profile
+        if not p.get("name"):
+            return "no Continue profile recorded (a run from before profiles)"
+        return f"{p.get('name')} ({p.get('provider')} provider, {p.get('tools')} tools, {str(p.get('sha256'))[:12]})"
+
+    @property
     def suites(self) -> dict[str, str]:
         return {s.file: s.sha256 for s in self.record.suites}
 
@@ -141,6 +149,9 @@ def compare(base: RunView, current: RunView) -> Comparison:
     if settings_diff:
         notes.append("settings differ: " + ", ".join(
             f"{k} {base.settings.get(k)!r} -> {current.settings.get(k)!r}" for k in settings_diff))
+    if base.profile != current.profile:
+        notes.append(f"PROFILES DIFFER: the baseline's requests were built with {base.profile}, this run's with "
+                     f"{current.profile}: the runs did not ask the same questions")
     if base.channel != current.channel:
         notes.append(f"channels differ: {base.channel} vs {current.channel}")
     return Comparison(base, current, common, sorted(base_cases - current_cases), sorted(current_cases - base_cases),
@@ -160,6 +171,15 @@ def compare_records(base: RunRecord, current: RunRecord, base_label: str = "base
                     current_label: str = "this run") -> list[Comparison]:
     """Every run of `current` against every run of `base` on the same channel."""
     return compare_all(views(base, base_label), views(current, current_label))
+
+
+def profile_warning(run_views: list[RunView]) -> str | None:
+    """A loud line when the runs were built with different Continue profiles."""
+    profiles = list(dict.fromkeys(v.profile for v in run_views))
+    if len(profiles) < 2:
+        return None
+    return "WARNING: these runs were built with different Continue profiles: " + "; ".join(
+        f"{v.label}: {v.profile}" for v in run_views)
 
 
 def common_cases(run_views: list[RunView]) -> set[str]:

@@ -2,8 +2,9 @@
 
 Models often write a call in their text instead of (or as well as) the server's structured
 `tool_calls`: Continue's system-message block format, `<tool_call>` tags (Qwen/Hermes), a ```json
-fence, or a bare JSON object or array. `calls_in_text` finds them; it never raises, whatever the
-text: a broken attempt becomes a call with a parse error, which the scorers judge.
+fence, or a bare JSON object or array. `calls_in_text` finds them leniently; it never raises, whatever
+the text: a broken attempt becomes a call with a parse error, which the scorers judge. On the continue
+channel, `calls_for_channel` reads instead what Continue itself reads (ctft_eval.continue_reading).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from typing import Any
 
 from ctft_eval.catalog import TOOLS_BY_NAME
+from ctft_eval.channels import CONTINUE
+from ctft_eval.continue_reading import read_calls
 from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, ToolCall
 
 _BLOCK_START = re.compile(r"^[ \t]*(?:```tool[ \t]*\n[ \t]*)?tool_?name[ \t]*:[ \t]*([^\s`]+)", re.I | re.M)
@@ -25,8 +28,11 @@ _MAX_SCANS = 200
 
 def calls_for_channel(text: str, channel: str) -> list[ToolCall]:
     """The calls a reply's text holds, read as the channel's client reads it: on the continue
-    channel as Continue reads system-message tool calls; on the native channel every call-shaped
-    text (which Continue would not run: the scorers call it "call in text")."""
+    channel exactly as Continue reads system-message tool calls (ctft_eval.continue_reading); on the
+    native channel every call-shaped text, found leniently on purpose (Continue would not run any of
+    them: the scorers call it "call in text")."""
+    if channel == CONTINUE:
+        return read_calls(text)
     return calls_in_text(text)
 
 

@@ -26,9 +26,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="model to evaluate (ollama:NAME, openai:NAME@URL); repeat to compare side by side")
     group.addoption("--ollama-host", default=None, metavar="URL",
                     help="Ollama server for ollama: backends (default: $OLLAMA_HOST, else http://127.0.0.1:11434)")
-    group.addoption("--ctft-channel", choices=("native", "continue", "both"), default="native",
+    group.addoption("--ctft-channel", choices=("native", "continue", "both", "auto"), default="native",
                     help="native: tools field and structured calls; continue: Continue's system-message "
-                         "tool format; both: each case on each channel")
+                         "tool format; both: each case on each channel; auto: the one Continue would use for "
+                         "the provider and the model's name")
+    group.addoption("--ctft-provider", choices=("ollama", "openai"), default="ollama",
+                    help="build requests as Continue's ollama provider does (no tools after a tool result) or "
+                         "its openai provider (tools on every request, parallel_tool_calls false); default ollama")
+    group.addoption("--ctft-tools", choices=("default", "experimental", "all"), default="default",
+                    help="the tools offered: default (the 13 a default Continue session gives a local model), "
+                         "experimental (plus Continue's experimental tools) or all 20")
+    group.addoption("--ctft-profile", default=None, metavar="PROFILE.json",
+                    help="use the system message, tools and options your own Continue sent, as captured by "
+                         "python -m ctft_eval capture")
     group.addoption("--ctft-concurrency", type=int, default=None, metavar="N",
                     help="requests in flight at once per backend while fetching replies (default from settings: 4; "
                          "the embedded llamacpp backend always takes one at a time)")
@@ -56,7 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("backend"), config.getoption("ctft_channel"), config.getoption("ctft_concurrency"),
         config.getoption("ctft_set"), config.getoption("ctft_strict"), config.getoption("ctft_record"),
         config.getoption("baseline"), config.getoption("ctft_repeat"), config.getoption("ollama_host"),
-        config.getoption("ctft_schema"),
+        config.getoption("ctft_schema"), config.getoption("ctft_provider"), config.getoption("ctft_tools"),
+        config.getoption("ctft_profile"),
     )
     try:
         session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
@@ -82,7 +93,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session):
     state = session_of(session.config)
-    items = [i for i in session.items if isinstance(i, CaseItem)]
+    items = [i for i in session.items if isinstance(i, CaseItem) and not i.left_out]
     errors = session.testsfailed and not session.config.option.continue_on_collection_errors
     if state is not None and items and not session.config.option.collectonly and not errors:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")

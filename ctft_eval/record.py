@@ -165,6 +165,9 @@ class RunRecord:
     runs: list[RunSummary] = field(default_factory=list)
     gates: list[Gate] = field(default_factory=list)
     ctft_eval_version: str = "unknown"
+    profile: dict[str, Any] = field(default_factory=dict)
+    """The Continue profile the requests were built with (name, provider, tool set, sha256), how
+    arguments were judged, where the sampling deviates from Continue's, and the cases left out."""
     format: str = FORMAT
 
     def run_keys(self) -> list[tuple[str, str]]:
@@ -190,6 +193,7 @@ class RunRecord:
             "exit_status": self.exit_status,
             "backends": {label: identity.to_json() for label, identity in self.backends.items()},
             "channels": self.channels,
+            "profile": self.profile,
             "repeat": self.repeat,
             "settings": self.settings,
             "gate_thresholds": self.gate_thresholds,
@@ -220,6 +224,7 @@ class RunRecord:
             runs=[RunSummary(**r) for r in data.get("runs") or []],
             gates=[Gate.from_dict(g) for g in data.get("gates") or []],
             ctft_eval_version=str(data.get("ctft_eval_version", "unknown")),
+            profile=dict(data.get("profile") or {}),
             format=FORMAT,
         )
 

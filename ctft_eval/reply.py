@@ -68,6 +68,8 @@ class Reply:
     attempts: int = 1
     channel: str = "native"
     """The channel the request was sent on (see ctft_eval.channels)."""
+    tools_sent: bool | None = None
+    """Whether the request carried `tools` (Continue's ollama provider sends none after a tool result)."""
     raw: Any = None
     """The response as received: the final JSON object, or the list of stream chunks."""
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,9 @@ from ctft_eval.compare import (
 )
 from ctft_eval.fetch import Fetched, Plan, fetch
 from ctft_eval.gates import Verdict, decide, evaluate, regression_gates
-from ctft_eval.record import CaseInfo, Entry, Gate, Key, RunRecord, SuiteInfo
+from ctft_eval.profile import Profile, builtin, channel_for, from_captured
+from ctft_eval.record import Entry, Gate, Key, RunRecord
 from ctft_eval.reply import Reply
-from ctft_eval.results import summaries
 from ctft_eval.scorers.judging import Judging, judging_as
 from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
 from ctft_eval.settings import Settings, SettingsError, load_settings
@@ -60,6 +59,9 @@ class Options:
     repeat: int = 1
     ollama_host: str | None = None
     schema: str | None = None
+    provider: str = "ollama"
+    tools: str = "default"
+    profile: str | None = None
 
 
 @dataclass(eq=False)
@@ -73,6 +75,11 @@ class EvalSession:
     baselines: list[RunView] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     """Backend options (ollama_host) and the repeat count, for the reply sources."""
+    profile: Profile = field(default_factory=builtin)
+    channel_request: str = "native"
+    """The --ctft-channel asked for: native, continue, both or auto (per backend, see channels_for)."""
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Cases not run because the profile does not offer the tools they expect: case id -> why."""
     suites: dict[str, Suite] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     entries: dict[Key, Entry] = field(default_factory=dict)
@@ -118,20 +125,38 @@ class EvalSession:
                 baselines += load_views(path)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-        channels = CHANNELS if opts.channel == "both" else (opts.channel,)
-        return cls(settings, specs, channels, opts.strict, Path(opts.record).resolve() if opts.record else None,
-                   opts.repeat, baselines, {"ollama_host": opts.ollama_host, "repeat": opts.repeat})
+        try:
+            profile = from_captured(opts.profile) if opts.profile else builtin(opts.provider, opts.tools)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        channels = tuple(dict.fromkeys(c for spec in specs for c in channel_for(opts.channel, profile, spec.model)))
+        return cls(settings, specs, channels or CHANNELS, opts.strict,
+                   Path(opts.record).resolve() if opts.record else None, opts.repeat, baselines,
+                   {"ollama_host": opts.ollama_host, "repeat": opts.repeat}, profile, opts.channel)
+
+    def channels_for(self, spec: BackendSpec) -> tuple[str, ...]:
+        return channel_for(self.channel_request, self.profile, spec.model)
 
     # ---- collection ---------------------------------------------------------------------------
 
-    def add_suite(self, suite: Suite) -> None:
+    def add_suite(self, suite: Suite) -> list[Case]:
+        """Take a suite's cases, each offering the tools the profile offers (or the suite names);
+        a case that expects a tool not offered is left out, with the reason."""
         for other in self.suites.values():
             clash = {c.id for c in other.cases} & {c.id for c in suite.cases}
             if clash and other.file != suite.file:
                 raise SuiteError(suite.file, sorted(clash)[0], f"case id also used in {other.file}")
         self.suites[suite.file] = suite
+        bound = []
         for case in suite.cases:
+            case = replace(case, tools=self.profile.offered(case.tools if case.tools_declared else None))
+            wanted = [e.describe() for e in case.expectations if e.wants_call and not set(e.tools) & set(case.tools)]
+            if wanted:
+                self.left_out[case.id] = (f"expects {', '.join(dict.fromkeys(wanted))}, which the "
+                                          f"{self.profile.tools_name} tool set does not offer")
             self.cases[case.id] = case
+            bound.append(case)
+        return bound
 
     # ---- fetching -----------------------------------------------------------------------------
 
@@ -141,7 +166,7 @@ class EvalSession:
         for label in dict.fromkeys(k[0] for k in keys):
             spec = next(s for s in self.specs if s.label == label)
             channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))
-            source = open_source(spec, self.settings, self.options)
+            source = open_source(spec, self.settings, self.options, self.profile)
             self.sources[label] = source
             try:
                 self.identities[label] = source.open(channels)
@@ -224,39 +249,9 @@ class EvalSession:
         return self.verdict.exit_status
 
     def build_record(self, status: int, interrupted: bool, rootpath: Path) -> RunRecord:
-        last = len(self.scored_order)
-        entries = sorted(self.entries.values(), key=lambda e: self.scored_order.get(e.key, last))
+        from ctft_eval.recording import build_record
 
-        def rel(path: str) -> str:
-            try:
-                return Path(path).relative_to(rootpath).as_posix()
-            except ValueError:
-                return path
-
-        try:
-            version = metadata.version("ctft-eval")
-        except metadata.PackageNotFoundError:
-            version = "unknown"
-        record = RunRecord(
-            started=self.started,
-            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            complete=not interrupted and all(e.outcomes for e in entries),
-            exit_status=status,
-            backends={label: self.identities.get(label, ModelIdentity(str(self.spec(label))))
-                      for label in dict.fromkeys(e.backend for e in entries)},
-            channels=list(self.channels),
-            repeat=self.repeat,
-            settings=self.settings.request_settings(),
-            gate_thresholds=self.settings.gates,
-            suites=[SuiteInfo(rel(s.file), s.name, s.sha256, len(s.cases)) for s in self.suites.values()],
-            cases={c.id: CaseInfo(rel(c.file), c.suite, list(c.tags), list(c.dimensions),
-                                  list(c.first_expectation.tools), c.is_chain) for c in self.cases.values()},
-            results=entries,
-            warmups=dict(self.warmups),
-            ctft_eval_version=version,
-        )
-        record.runs = summaries(record)
-        return record
+        return build_record(self, status, interrupted, rootpath)
 
     def spec(self, label: str) -> BackendSpec:
         return next(s for s in self.specs if s.label == label)

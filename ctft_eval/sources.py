@@ -20,6 +20,7 @@ from ctft_eval.backends import REPLAY_KIND, Backend, BackendSpec, BackendUnavail
 from ctft_eval.cases import Case
 from ctft_eval.conversation import ask
 from ctft_eval.parsing import calls_for_channel
+from ctft_eval.profile import Profile, builtin
 from ctft_eval.reply import STRUCTURED, Reply
 from ctft_eval.settings import Settings
 
@@ -47,8 +48,9 @@ class ReplySource(Protocol):
 class LiveSource:
     live = True
 
-    def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
+    def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any], profile: Profile | None = None):
         self.spec, self.settings, self.options = spec, settings, options
+        self.profile = profile or builtin()
         self.backend: Backend | None = None
 
     @property
@@ -62,7 +64,7 @@ class LiveSource:
     def replies(self, case: Case, channel: str, attempt: int, timed: bool = False) -> list[Reply] | NotRecorded:
         if self.backend is None:
             return NotRecorded(f"backend {self.spec} was not prepared")
-        return ask(self.backend, case, channel, self.settings)
+        return ask(self.backend, case, channel, self.settings, self.profile)
 
     def close(self) -> None:
         if self.backend is not None:
@@ -113,13 +115,13 @@ class ReplaySource:
         if not raw:
             what = "timed request" if timed else f"attempt {attempt + 1}"
             return NotRecorded(f"case {case.id!r} ({what} on the {channel} channel) is not in {self.path}")
-        return [_reparsed(r) for r in raw]
+        return [reparsed(r) for r in raw]
 
     def close(self) -> None:
         pass
 
 
-def _reparsed(recorded: Reply) -> Reply:
+def reparsed(recorded: Reply) -> Reply:
     reply = Reply.from_dict(recorded.to_dict())
     native = [c for c in reply.tool_calls if c.source == STRUCTURED]
     if not reply.error:
@@ -127,8 +129,9 @@ def _reparsed(recorded: Reply) -> Reply:
     return reply
 
 
-def open_source(spec: BackendSpec, settings: Settings, options: dict[str, Any]) -> ReplySource:
+def open_source(spec: BackendSpec, settings: Settings, options: dict[str, Any],
+                profile: Profile | None = None) -> ReplySource:
     """The reply source a --backend spec names (not yet opened)."""
     if spec.kind == REPLAY_KIND:
         return ReplaySource(spec, settings, options)
-    return LiveSource(spec, settings, options)
+    return LiveSource(spec, settings, options, profile)

@@ -83,7 +83,8 @@ def test_different_suites_are_compared_on_common_cases_and_say_so():
 
 def run_suite(project, server, *args):
     return project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--backend=ollama:m",
-                                        f"--ollama-host={server.url}", *args, timeout=120)
+                                        f"--ollama-host={server.url}", "--ctft-tools=all", "--ctft-provider=openai",
+                                        *args, timeout=120)
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_replay_rescoring_reports_missing_cases(project, small_cases):
     partial = project.path / "partial.json"
     partial.write_text(json.dumps(data))
     result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", f"--backend=replay:{partial}",
-                                          "-rs", timeout=120)
+                                          "--ctft-tools=all", "-rs", timeout=120)
     out = result.stdout.str()
     assert result.ret == 0, out
     result.assert_outcomes(passed=14, skipped=3)

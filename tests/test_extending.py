@@ -70,7 +70,7 @@ def project(pytester, monkeypatch):
 
 
 def run(pytester, *args):
-    return pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", *args, timeout=120)
+    return pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--ctft-tools=all", *args, timeout=120)
 
 
 def test_a_dimension_from_an_entry_point_gets_tests_a_row_a_gate_and_a_record(project, small_cases):

@@ -153,5 +153,6 @@ def test_no_flips_table_without_flips():
 def test_runs_listed_with_their_fingerprints():
     page = Page(render(two_runs()))
     items = [t for t in "".join(page.text).splitlines() if "— spec:" in t]
-    assert items == ["■ base.json [ollama:m|native] — spec: ollama:m, digest: d1",
-                     "■ this run [ollama:m|native] — spec: ollama:m, digest: d1"]
+    no_profile = "; profile no Continue profile recorded (a run from before profiles)"
+    assert items == ["■ base.json [ollama:m|native] — spec: ollama:m, digest: d1" + no_profile,
+                     "■ this run [ollama:m|native] — spec: ollama:m, digest: d1" + no_profile]

@@ -34,7 +34,10 @@ def project(pytester):
 
 
 def run(pytester, *args):
-    return pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", "-rf", *args, timeout=120)
+    """These tests are about the plugin's machinery, so they offer every tool and build requests as
+    Continue's openai provider does (tools on every chain step); the default profile has its own tests."""
+    return pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", "-rf", "--ctft-tools=all",
+                                         "--ctft-provider=openai", *args, timeout=120)
 
 
 def failed_ids(result):

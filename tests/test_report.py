@@ -151,7 +151,8 @@ def test_terminal_comparison(comparison):
     run_views, comps = comparison
     text = terminal.comparison(run_views, comps, RegressionSettings())
     lines = text.splitlines()
-    assert lines[0] == "base.json [ollama:m|native]: spec ollama:m, digest d1; temperature=0.0, seed=1; suites s.yaml:abc123"
+    assert lines[0] == ("base.json [ollama:m|native]: spec ollama:m, digest d1; temperature=0.0, seed=1; suites s.yaml:abc123"
+                        "; profile no Continue profile recorded (a run from before profiles)")
     assert "Pass rates with 95% Wilson intervals, on the 2 cases every run has:" in lines
     assert "this run [ollama:m|native] against base.json [ollama:m|native]" in lines
     assert "note: settings differ: temperature 0.0 -> 0.2" in lines

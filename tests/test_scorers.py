@@ -4,6 +4,7 @@ import pytest
 
 from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, Reply, ToolCall
 from ctft_eval.scorers import SCORERS
+from ctft_eval.scorers.judging import Judging, judging_as
 
 
 def native(name, args, channel="native"):
@@ -29,15 +30,42 @@ def test_right_call_passes_every_dimension(small_cases):
 def test_numbers_as_strings_fail_json_validity_but_not_arguments(small_cases):
     case = by_id(small_cases)["range-parser"]
     reply = native("read_file_range", {"filepath": "lib/parser.py", "startLine": "10", "endLine": "30"})
+    with judging_as(Judging("strict")):
+        outcome = score("json_validity", case, reply)
+        assert outcome.failure == "schema" and "'10' is not of type 'number'" in outcome.reason
+        assert score("arguments", case, reply).passed
+
+
+def test_numbers_as_strings_are_what_continue_reads(small_cases):
+    """Continue's getNumberArg reads "10" with parseInt: the call runs, with 10."""
+    case = by_id(small_cases)["range-parser"]
+    reply = native("read_file_range", {"filepath": "lib/parser.py", "startLine": "10", "endLine": "30"})
     outcome = score("json_validity", case, reply)
-    assert outcome.failure == "schema" and "'10' is not of type 'number'" in outcome.reason
+    assert outcome.passed and "(as Continue reads them)" in outcome.reason
     assert score("arguments", case, reply).passed
+    unreadable = native("read_file_range", {"filepath": "lib/parser.py", "startLine": "ten", "endLine": "30"})
+    outcome = score("json_validity", case, unreadable)
+    assert outcome.failure == "schema"
+    assert outcome.reason.startswith("read_file_range: Continue's tool fails: startLine must be a number")
 
 
 def test_unknown_field_and_missing_required_fail_json_validity(small_cases):
     case = by_id(small_cases)["read-config"]
-    assert "Additional properties" in score("json_validity", case, native("read_file", {"filepath": "a", "x": 1})).reason
-    assert "'filepath' is a required property" in score("json_validity", case, native("read_file", {})).reason
+    with judging_as(Judging("strict")):
+        extra = score("json_validity", case, native("read_file", {"filepath": "a", "x": 1}))
+        assert "Additional properties" in extra.reason
+        assert "'filepath' is a required property" in score("json_validity", case, native("read_file", {})).reason
+        assert "(strict schema)" in score("json_validity", case, native("read_file", {"filepath": "a"})).reason
+
+
+def test_continue_ignores_unknown_fields_but_a_missing_required_one_fails(small_cases):
+    case = by_id(small_cases)["read-config"]
+    extra = score("json_validity", case, native("read_file", {"filepath": "a", "x": 1}))
+    assert extra.passed and "(as Continue reads them)" in extra.reason
+    missing = score("json_validity", case, native("read_file", {}))
+    assert missing.failure == "schema" and missing.reason == "read_file: Continue's tool fails: filepath is required"
+    blank = score("json_validity", case, native("read_file", {"filepath": "  "}))
+    assert blank.failure == "schema" and "filepath must not be empty or whitespace-only" in blank.reason
 
 
 def test_wrong_tool_no_call_and_unexpected_call(small_cases):

@@ -7,8 +7,10 @@ class is called as `cls(spec, settings, options)` and provides:
   preflight(channels) -> ModelIdentity
                         checks once, before any test, that the model is there and usable, and says
                         which model it is; raises BackendUnavailable with one clear message otherwise;
-  chat(messages, tools, settings) -> Reply
+  chat(messages, tools, settings, **options) -> Reply
                         one request; a failed request is a Reply with `error`, never a raise;
+                        options: parallel_tool_calls (sent with tools by the openai provider;
+                        a backend that has no such field ignores it);
   close()               releases what preflight opened;
   max_concurrency       requests it can serve at once (None: as many as the settings allow; 1 for a
                         single in-process model, which the fetch then sends one at a time);
@@ -90,7 +92,7 @@ class Backend(Protocol):
 
     def preflight(self, channels: tuple[str, ...]) -> ModelIdentity: ...
 
-    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply: ...
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings, **options: Any) -> Reply: ...
 
     def close(self) -> None: ...
 

@@ -133,7 +133,7 @@ class LlamaCppBackend:
             messages=hf, tools=tools or None, add_generation_prompt=True, bos_token=self._bos, eos_token=self._eos
         )
 
-    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings, **_: Any) -> Reply:
         reply = Reply()
         try:
             prompt = self.render(messages, tools)

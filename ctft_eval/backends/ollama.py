@@ -101,7 +101,7 @@ class OllamaBackend:
 
     # ---- one request ----------------------------------------------------------------------------
 
-    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings, **_: Any) -> Reply:
         return with_retries(
             lambda: self._chat_once(messages, tools, settings),
             lambda r: r.error_kind in ("connection", "http_503"),
@@ -175,8 +175,11 @@ def _wire_message(message: dict) -> dict:
                 {"function": {"name": c["name"], "arguments": c.get("arguments") or {}}} for c in message["tool_calls"]
             ],
         }
-    if role == "tool":
-        return {"role": "tool", "content": message["content"], "tool_name": message.get("tool_name", "")}
+    if role == "tool":  # as Continue sends it: role and content (a tool_name only when one is given)
+        out = {"role": "tool", "content": message["content"]}
+        if message.get("tool_name"):
+            out["tool_name"] = message["tool_name"]
+        return out
     return {"role": role, "content": message["content"]}
 
 

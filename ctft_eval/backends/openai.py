@@ -60,14 +60,16 @@ class OpenAIBackend:
             )
         return ModelIdentity(str(self.spec), details={"base_url": self.base_url, "served_models": served})
 
-    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+    def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
+             parallel_tool_calls: bool | None = None) -> Reply:
         return with_retries(
-            lambda: self._chat_once(messages, tools, settings),
+            lambda: self._chat_once(messages, tools, settings, parallel_tool_calls),
             lambda r: r.error_kind in ("connection", "timeout", "http_429") or r.error_kind.startswith("http_5"),
             settings.retries,
         )
 
-    def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+    def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
+                   parallel_tool_calls: bool | None = None) -> Reply:
         reply = Reply()
         text_parts: list[str] = []
         slots: list[dict[str, Any]] = []  # accumulated tool calls, keyed by (index, id)
@@ -77,6 +79,8 @@ class OpenAIBackend:
         kwargs: dict[str, Any] = {}
         if tools:
             kwargs["tools"] = tools
+            if parallel_tool_calls is not None:
+                kwargs["parallel_tool_calls"] = parallel_tool_calls
         try:
             stream = self.client.chat.completions.create(
                 model=self.spec.model,

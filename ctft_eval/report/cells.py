@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctft_eval import dimensions
-from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, rate
+from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, profile_warning, rate
 from ctft_eval.results import Rate
 from ctft_eval.stats import wilson_interval
 
@@ -42,7 +42,7 @@ def fingerprint_line(view: RunView) -> str:
     settings = ", ".join(f"{k}={view.settings[k]}" for k in ("temperature", "seed", "num_ctx", "max_tokens")
                          if k in view.settings)
     suites = ", ".join(f"{Path(f).name}:{h[:8]}" for f, h in sorted(view.suites.items()))
-    return f"{view.label}: {fp or 'no model identity reported'}; {settings}; suites {suites}"
+    return f"{view.label}: {fp or 'no model identity reported'}; {settings}; suites {suites}; profile {view.profile}"
 
 
 def side_by_side_rows(views: list[RunView], cases: set[str] | None = None) -> list[list[str]]:
@@ -102,7 +102,9 @@ def comparison_lines(views: list[RunView], comparisons: list[Comparison], rules:
     from tabulate import tabulate
 
     bullet = "- " if markdown else ""
-    out = [f"{bullet}{fingerprint_line(v)}" for v in views]
+    warning = profile_warning(views)
+    out = [f"**{warning}**" if markdown else warning, ""] if warning else []
+    out += [f"{bullet}{fingerprint_line(v)}" for v in views]
     cases = common_cases(views)
     headers = [short(v.label).replace("|", "\\|") if markdown else short(v.label) for v in views]
     table = tabulate(side_by_side_rows(views, cases), ["", *headers], fmt)

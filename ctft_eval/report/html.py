@@ -6,7 +6,7 @@ import html
 from datetime import UTC, datetime
 
 from ctft_eval import dimensions
-from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, rate
+from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, profile_warning, rate
 from ctft_eval.report.cells import delta_verdict, flips, rate_cell
 from ctft_eval.stats import wilson_interval
 
@@ -60,11 +60,15 @@ def report(views: list[RunView], comparisons: list[Comparison], rules: Regressio
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>ctft-eval comparison</title>",
            f"<style>{_CSS}</style></head><body>", "<h1>ctft-eval: runs side by side</h1>",
            f"<p>Generated {datetime.now(UTC).isoformat(timespec='seconds')}; rates on the {len(cases)} cases "
-           "every run has, with 95% Wilson intervals.</p>", "<h2>Runs</h2><ul>"]
+           "every run has, with 95% Wilson intervals.</p>"]
+    warning = profile_warning(views)
+    if warning:
+        out.append(f"<p class='bad'>{esc(warning)}</p>")
+    out.append("<h2>Runs</h2><ul>")
     for i, v in enumerate(views):
         fp = ", ".join(f"{k}: <code>{esc(str(val))}</code>" for k, val in v.fingerprint.items())
         out.append(f"<li><span style='color:{_COLOURS[i % len(_COLOURS)]}'>&#9632;</span> "
-                   f"<b>{esc(v.label)}</b> — {fp}</li>")
+                   f"<b>{esc(v.label)}</b> — {fp}; profile {esc(v.profile)}</li>")
     out += ["</ul>", chart(views, cases), "<h2>Pass rates</h2><table><tr><th></th>"]
     out += [f"<th>{esc(v.label)}</th>" for v in views] + ["</tr>"]
     for dim in dimensions.names():

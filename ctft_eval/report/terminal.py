@@ -112,10 +112,31 @@ def comparison(views: list[RunView], comparisons: list[Comparison], rules: Regre
     return "\n".join(comparison_lines(views, comparisons, rules, "simple", markdown=False))
 
 
+def profile_lines(record: RunRecord) -> list[str]:
+    """How the requests were built and the replies judged, and where that differs from Continue."""
+    p = record.profile
+    if not p:
+        return []
+    judged = "by the strict JSON schema" if p.get("schema") == "strict" else "as Continue's tools receive them"
+    lines = [f"ctft-eval: requests built as Continue's {p.get('provider')} provider builds them (profile "
+             f"{p.get('name')}, {p.get('tools')} tools); arguments judged {judged}"]
+    if p.get("deviations"):
+        lines.append(f"ctft-eval: pinned for reproducible runs, unlike Continue: {'; '.join(p['deviations'])} "
+                     "(--ctft-set max_tokens=4096 sends Continue's limit)")
+    left = p.get("left_out") or {}
+    if left:
+        shown = ", ".join(sorted(left)[:12]) + (", …" if len(left) > 12 else "")
+        lines.append(f"ctft-eval: {len(left)} case(s) left out, expecting tools this profile does not offer "
+                     f"(--ctft-tools experimental or all runs them): {shown}")
+    return lines
+
+
 def write_session(tr, session) -> None:
     """The whole end-of-run report on pytest's terminal reporter, for an EvalSession that finished."""
     record, verdict = session.record, session.verdict
     tr.section("ctft-eval summary")
+    for line in profile_lines(record):
+        tr.write_line(line)
     tr.write_line(summary(record))
     missing = missing_cases(record)
     if missing:

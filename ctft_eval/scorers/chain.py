@@ -6,6 +6,7 @@ Denominator: every chain case."""
 from __future__ import annotations
 
 from ctft_eval.cases import Case
+from ctft_eval.channels import CONTINUE
 from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import Outcome, failed, passed
@@ -24,6 +25,9 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
         if not failure and step.expect.arguments:
             failure, reason = argument_check(step.expect, reply)
         if failure:
+            if reply.channel != CONTINUE and reply.tools_sent is False and number > 1:
+                reason += ("; Continue's ollama provider sends no tools after a tool result, so the model "
+                           "could not call one natively here")
             return failed(NAME, failure, f"step {number}/{total} ({step.expect.describe()}): {reason}")
     names = " -> ".join(s.expect.tools[0] for s in case.steps)
     return passed(NAME, f"all {total} steps held: {names}")

@@ -1,5 +1,10 @@
-"""json_validity: every call's arguments parse to a JSON object valid against the tool's catalog
-schema (types, required fields, no unknown fields).
+"""json_validity: every call's arguments parse to a JSON object that the offered tool can run with.
+
+How "can run with" is judged depends on `judging().schema`:
+- continue (the default): as Continue's tool would read them (`ctft_eval.coercion.received`): it
+  never validates against the JSON schema, coerces "10" to 10 and "true" to true, ignores unknown
+  arguments, and fails only on what its own helpers and per-tool checks reject;
+- strict: against the catalog's JSON schema (types exact, required fields, no unknown fields).
 
 Denominator: cases expecting a call whose replies contain at least one call (native or written in
 text); a reply with no call at all has nothing to validate and is left out (tool_selection counts it)."""
@@ -10,11 +15,25 @@ from jsonschema import Draft202012Validator
 
 from ctft_eval.cases import Case
 from ctft_eval.catalog import strict_schema
+from ctft_eval.coercion import received
 from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply, ToolCall
+from ctft_eval.scorers.judging import judging
 from ctft_eval.scorers.outcome import Outcome, failed, not_applicable, passed
 
 NAME = "json_validity"
+_MODE_WORDS = {"continue": "as Continue reads them", "strict": "strict schema"}
+
+
+def _strict_problem(call: ToolCall, arguments: dict) -> tuple[str, str] | None:
+    validator = Draft202012Validator(strict_schema(call.name))
+    errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.path))
+    if errors:
+        details = "; ".join(
+            (".".join(str(p) for p in e.path) + ": " if e.path else "") + e.message for e in errors[:3]
+        )
+        return "schema", f"{call.name}: {details}"
+    return None
 
 
 def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | None:
@@ -23,13 +42,11 @@ def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | 
         return "invalid_json", f"{call.name}: {call.parse_error}; got {call.raw_arguments[:120]!r}"
     if call.name not in offered:
         return "unknown_tool", f"{call.name}: no such tool was offered, so its arguments have no schema"
-    validator = Draft202012Validator(strict_schema(call.name))
-    errors = sorted(validator.iter_errors(call.arguments), key=lambda e: list(e.path))
-    if errors:
-        details = "; ".join(
-            (".".join(str(p) for p in e.path) + ": " if e.path else "") + e.message for e in errors[:3]
-        )
-        return "schema", f"{call.name}: {details}"
+    if judging().schema == "strict":
+        return _strict_problem(call, call.arguments)
+    problems = received(call.name, call.arguments).problems
+    if problems:
+        return "schema", f"{call.name}: Continue's tool fails: {'; '.join(problems[:3])}"
     return None
 
 
@@ -41,7 +58,7 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
         problem = call_problem(call, case.tools)
         if problem:
             return failed(NAME, *problem)
-    return passed(NAME, f"{len(calls)} call(s) with valid arguments")
+    return passed(NAME, f"{len(calls)} call(s) with valid arguments ({_MODE_WORDS[judging().schema]})")
 
 
 DIMENSION = Dimension(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ctft_eval.cases import Expectation
 from ctft_eval.channels import CONTINUE
+from ctft_eval.continue_reading import difference
 from ctft_eval.matchers import MISSING
 from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, Reply, ToolCall
 
@@ -16,7 +17,18 @@ def _snippet(text: str, limit: int = 120) -> str:
 
 
 def selection(expect: Expectation, reply: Reply) -> tuple[str | None, str]:
-    """(failure class or None, reason) for which tool the reply called."""
+    """(failure class or None, reason) for which tool the reply called. On the continue channel a
+    failure's reason also says where Continue's reading differs from a lenient one (what the model
+    may have meant), e.g. a call whose name is the whole rest of the TOOL_NAME line."""
+    failure, reason = _selection(expect, reply)
+    if failure and failure != "backend_error" and reply.channel == CONTINUE:
+        why = difference(reply.text or "", reply.tool_calls)
+        if why:
+            reason = f"{reason}; {why}"
+    return failure, reason
+
+
+def _selection(expect: Expectation, reply: Reply) -> tuple[str | None, str]:
     if reply.error:
         return "backend_error", f"the request failed: {reply.error}"
     calls = reply.tool_calls
@@ -60,9 +72,16 @@ def argument_check(expect: Expectation, reply: Reply) -> tuple[str | None, str]:
         return "no_call", f"no call to {expect.describe()} to check arguments of (called {got})"
     if call.arguments is None:
         return "invalid_json", f"{call.name} arguments do not parse: {call.parse_error}"
+    # Continue mode judges what the tool receives (ctft_eval.coercion): "10" is 10, defaults filled in.
+    from ctft_eval.coercion import received
+    from ctft_eval.scorers.judging import judging
+
+    arguments = call.arguments if judging().schema == "strict" else received(call.name, call.arguments).arguments
     problems = []
     for name, matcher in expect.arguments.items():
-        problem = matcher.check(call.arguments.get(name, MISSING))
+        problem = matcher.check(arguments.get(name, MISSING))
+        if problem and name in arguments and name not in call.arguments:
+            problem += " (not sent, so Continue's default)"
         if problem:
             problems.append(f"{name}: {problem}")
     if problems:

@@ -55,7 +55,18 @@ def ideal_arguments(expect: Expectation) -> dict[str, Any]:
         if matcher is None and not param.required:
             continue
         out[param.name] = example_value(matcher, param.type)
+    # what Continue's edit tools refuse although the schema allows it: a replacement that changes
+    # nothing, an empty list of edits
+    if out.get("old_string") == out.get("new_string") and "new_string" in out:
+        out["new_string"] = f"{out['new_string']} (changed)"
+    if out.get("edits") == []:
+        out["edits"] = [{"old_string": "a", "new_string": "b"}]
     return out
+
+
+def _is_result(message: dict[str, Any]) -> bool:
+    """A tool result fed back as a user message (Continue's system-message tools)."""
+    return message.get("role") == "user" and str(message.get("content", "")).startswith("Tool output for ")
 
 
 class Oracle:
@@ -67,11 +78,11 @@ class Oracle:
     def __call__(self, request: dict[str, Any]) -> Scripted:
         messages = request.get("messages") or []
         native = bool(request.get("tools"))
-        users = [m for m in messages if m.get("role") == "user" and not str(m.get("content", "")).startswith("Output of")]
+        users = [m for m in messages if m.get("role") == "user" and not _is_result(m)]
         case = self.by_prompt.get(users[-1]["content"]) if users else None
         if case is None:
             return Scripted(content="I do not know this conversation.")
-        step = sum(1 for m in messages if m.get("role") == "tool" or str(m.get("content", "")).startswith("Output of"))
+        step = sum(1 for m in messages if m.get("role") == "tool" or _is_result(m))
         expect = case.steps[step].expect if case.is_chain else case.expect
         assert expect is not None
         mistake = self.mistakes.get(case.id)
