@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 
+from ctft_eval import custom_tools
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description"}
 _STEP_KEYS = {"tool", "arguments", "result"}
-_FILE_KEYS = {"suite", "description", "defaults", "cases"}
+_FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
 _DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget"}
 _ROLES = {"system", "user", "assistant"}
 
@@ -66,6 +67,8 @@ class Case:
     tags: tuple[str, ...] = ()
     tools_declared: bool = False
     """Whether the suite names the tools offered (else the run's Continue profile decides them)."""
+    custom: dict[str, dict] = field(default_factory=dict, compare=False, hash=False)
+    """The suite's own tools (ctft_eval.custom_tools): name -> function schema, offered with the rest."""
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -122,10 +125,11 @@ def load_suite(path: Path | str, *, default_latency_budget: float = 2.0) -> Suit
     if not isinstance(raw_cases, list) or not raw_cases:
         raise SuiteError(path, None, "`cases` must be a non-empty list")
     name = str(data.get("suite") or path.stem)
+    custom = custom_tools.parse(data.get("custom_tools"), lambda message: SuiteError(path, None, message))
     cases: list[Case] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_cases):
-        case = _load_case(path, name, index, raw, defaults, default_latency_budget)
+        case = _load_case(path, name, index, raw, defaults, default_latency_budget, custom)
         if case.id in seen:
             raise SuiteError(path, case.id, "duplicate case id")
         seen.add(case.id)
@@ -152,7 +156,8 @@ def _no_unknown(path: Path, case_id: str | None, data: dict, allowed: set[str], 
                          f"allowed: {', '.join(sorted(allowed))}")
 
 
-def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, default_budget: float) -> Case:
+def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, default_budget: float,
+               custom: dict[str, dict]) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(path, f"#{index + 1}", "a case is a mapping")
     case_id = raw.get("id")
@@ -168,11 +173,11 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
     messages = _messages(raw, defaults, fail)
     tools = raw.get("tools", defaults.get("tools"))
     if tools is None:
-        tools = tuple(t.name for t in TOOLS)
+        tools = (*(t.name for t in TOOLS), *custom)
     elif not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
         raise fail("`tools` must be a list of tool names")
     else:
-        unknown = [t for t in tools if t not in TOOLS_BY_NAME]
+        unknown = [t for t in tools if t not in TOOLS_BY_NAME and t not in custom]
         if unknown:
             raise fail(f"unknown tool(s) in `tools`: {', '.join(unknown)}")
         tools = tuple(tools)
@@ -191,7 +196,7 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
             _no_unknown(path, case_id, step, _STEP_KEYS, f"step {n}")
             if not isinstance(step.get("result"), str):
                 raise fail(f"step {n} needs `result`: the canned tool output (text) fed back to the model")
-            exp = _expectation(step, tools, lambda m, n=n: fail(f"step {n}: {m}"))
+            exp = _expectation(step, tools, lambda m, n=n: fail(f"step {n}: {m}"), custom)
             if not exp.wants_call:
                 raise fail(f"step {n}: every chain step expects a tool call")
             parsed.append(Step(exp, step["result"]))
@@ -199,7 +204,7 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
     else:
         if "tool" not in raw:
             raise fail("say which tool is expected: `tool: NAME`, a list of names, or `tool: none`")
-        expect = _expectation(raw, tools, fail)
+        expect = _expectation(raw, tools, fail, custom)
 
     budget = raw.get("latency_budget", defaults.get("latency_budget") if raw.get("latency") else None)
     if raw.get("latency") is True and budget is None:
@@ -215,7 +220,7 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
         raise fail("tags must be identifiers (letters, digits, underscores)")
     declared = raw.get("tools", defaults.get("tools")) is not None
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
-                declared)
+                declared, custom)
 
 
 def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
@@ -245,7 +250,7 @@ def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
     return tuple(messages)
 
 
-def _expectation(raw: dict, offered: tuple[str, ...], fail) -> Expectation:
+def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, dict]) -> Expectation:
     tool = raw.get("tool")
     if tool == "none" or tool is None and "tool" in raw and raw["tool"] is None:
         names: tuple[str, ...] = ()
@@ -256,7 +261,7 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail) -> Expectation:
     else:
         raise fail("`tool` must be a tool name, a list of names, or none")
     for name in names:
-        if name not in TOOLS_BY_NAME:
+        if name not in TOOLS_BY_NAME and name not in custom:
             raise fail(f"unknown tool {name!r}")
         if name not in offered:
             raise fail(f"expected tool {name!r} is not among the tools offered")
@@ -265,7 +270,8 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail) -> Expectation:
         raise fail("`arguments` must map argument names to matchers")
     if args_raw and not names:
         raise fail("`arguments` makes no sense when no tool is expected")
-    known = {p.name for n in names for p in TOOLS_BY_NAME[n].params}
+    known = {p for n in names for p in (custom_tools.param_names(custom[n]) if n in custom
+                                          else {q.name for q in TOOLS_BY_NAME[n].params})}
     matchers: dict[str, Matcher] = {}
     for arg, spec in args_raw.items():
         if arg not in known:

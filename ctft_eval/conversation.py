@@ -34,14 +34,14 @@ def first_messages(case: Case, channel: str, profile: Profile) -> list[dict]:
     appended as the user's rules), then the conversation."""
     messages = [dict(m) for m in case.messages]
     rules = messages.pop(0)["content"] if messages and messages[0]["role"] == "system" else None
-    return [{"role": "system", "content": profile.system_message(channel, case.tools, rules)}, *messages]
+    return [{"role": "system", "content": profile.system_message(channel, case.tools, rules, case.custom)}, *messages]
 
 
 def ask(backend: Backend, case: Case, channel: str, settings: Settings, profile: Profile | None = None) -> list[Reply]:
     """The replies of one case: one per step reached (one for a single-step case)."""
     profile = profile or builtin()
     messages = first_messages(case, channel, profile)
-    tools = profile.native_tools(case.tools) if channel != CONTINUE and case.tools else None
+    tools = profile.native_tools(case.tools, case.custom) if channel != CONTINUE and case.tools else None
     replies: list[Reply] = []
     steps = case.steps or (None,)
     for number, step in enumerate(steps, 1):

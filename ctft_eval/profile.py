@@ -105,7 +105,8 @@ class Profile:
         """The tools a case's requests offer: the suite's own list when it declares one, else the profile's."""
         return declared if declared is not None else self.tools
 
-    def system_message(self, channel: str, offered: tuple[str, ...], rules: str | None = None) -> str:
+    def system_message(self, channel: str, offered: tuple[str, ...], rules: str | None = None,
+                       extra: dict[str, dict] | None = None) -> str:
         """The agent-mode system message, the tool instructions on the continue channel, then the
         user's rules (a case's `system`), as Continue appends rules."""
         text = self.base_system
@@ -113,16 +114,18 @@ class Profile:
             text += prompts.NO_TOOLS_WARNING
         if channel == CONTINUE and offered:
             same = self.instructions is not None and offered == self.tools
-            text += "\n\n" + (self.instructions if same else tool_instructions(offered, self.schemas))
+            schemas = {**self.schemas, **(extra or {})}
+            text += "\n\n" + (self.instructions if same else tool_instructions(offered, schemas))
         if rules:
             text += "\n\n" + rules
         return text
 
-    def native_tools(self, offered: tuple[str, ...]) -> list[dict]:
-        """The `tools` field: a captured profile's own schemas, else the catalog's (a tool known by
-        neither, e.g. one named only in captured text instructions, cannot be sent natively)."""
-        return [self.schemas[n] if n in self.schemas else function_schemas([n])[0] for n in offered
-                if n in self.schemas or n in TOOLS_BY_NAME]
+    def native_tools(self, offered: tuple[str, ...], extra: dict[str, dict] | None = None) -> list[dict]:
+        """The `tools` field: a suite's or a captured profile's own schemas, else the catalog's (a tool
+        known by none, e.g. one named only in captured text instructions, cannot be sent natively)."""
+        schemas = {**self.schemas, **(extra or {})}
+        return [schemas[n] if n in schemas else function_schemas([n])[0] for n in offered
+                if n in schemas or n in TOOLS_BY_NAME]
 
     def tools_for_step(self, step: int) -> bool:
         """Whether the native request of this chain step (1-based) carries `tools`."""

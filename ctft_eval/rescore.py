@@ -46,7 +46,8 @@ def _cases(record: RunRecord, base: Path) -> tuple[dict[str, Case], list[str]]:
             changed.append(suite.file)
         for case in loaded.cases:
             if profile is not None:
-                case = replace(case, tools=profile.offered(case.tools if case.tools_declared else None))
+                offered = case.tools if case.tools_declared else (*profile.offered(None), *case.custom)
+                case = replace(case, tools=tuple(offered))
             cases[case.id] = case
     return cases, changed
 

@@ -149,7 +149,8 @@ class EvalSession:
         self.suites[suite.file] = suite
         bound = []
         for case in suite.cases:
-            case = replace(case, tools=self.profile.offered(case.tools if case.tools_declared else None))
+            offered = case.tools if case.tools_declared else (*self.profile.offered(None), *case.custom)
+            case = replace(case, tools=tuple(offered))
             wanted = [e.describe() for e in case.expectations if e.wants_call and not set(e.tools) & set(case.tools)]
             if wanted:
                 self.left_out[case.id] = (f"expects {', '.join(dict.fromkeys(wanted))}, which the "

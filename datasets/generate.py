@@ -1,13 +1,24 @@
 #!/usr/bin/env python
-"""Generate the Continue tool-calling fine-tuning dataset (mlx-lm chat-with-tools JSONL).
+"""Generate the Continue tool-calling fine-tuning datasets (mlx-lm chat JSONL).
 
-    python datasets/generate.py                      # writes datasets/continue_finetuning_dataset.jsonl
-    python datasets/generate.py --seed 7 --out /tmp/x.jsonl
+    python datasets/generate.py            # datasets/continue_finetuning_dataset.jsonl (+ _experimental.jsonl)
+    python datasets/generate.py --seed 7 --out /tmp/x.jsonl    # /tmp/x.jsonl and /tmp/x_experimental.jsonl
 
 The examples are data, datasets/scenarios/*.yaml, read in file-name order; datasets/README.md
 describes the format. Most files hold hand-written examples; a templated file holds small tables
-that become examples phrased one of several ways. The tool schemas and the system prompt come from
-ctft_eval/catalog.py. The output depends only on the seed: the same seed gives byte-identical output.
+that become examples phrased one of several ways.
+
+Every scenario is rendered twice, once per channel, exactly as Continue would send the conversation
+(ctft_eval.profile): the agent-mode system message of the channel and tool set, and on the native
+channel the tool schemas and structured calls, on the continue channel the calls written in the
+system-message tool format and the results as user messages. Two files come out:
+
+- the default dataset: a default agent session's 13 tools (profile.DEFAULT_TOOLS), holding every
+  scenario that calls only those;
+- the experimental variant: Continue's tools with experimental tools turned on (read_file_range,
+  view_repo_map, ...), holding every scenario.
+
+The output depends only on the seed: the same seed gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -22,8 +33,10 @@ from typing import Any
 
 import yaml
 
-from ctft_eval.catalog import DATASET_TOOLS, TOOLS_BY_NAME, function_schemas, system_prompt
-from ctft_eval.dataset import EXAMPLE_KINDS, argument_errors
+from ctft_eval.catalog import TOOLS_BY_NAME
+from ctft_eval.channels import CHANNELS, NATIVE, history_block
+from ctft_eval.dataset import EXAMPLE_KINDS, argument_errors, result_message
+from ctft_eval.profile import Profile, builtin, tool_set
 
 try:
     from yaml import CSafeLoader as Loader
@@ -33,6 +46,10 @@ except ImportError:  # PyYAML built without libyaml
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
 DEFAULT_OUT = HERE / "continue_finetuning_dataset.jsonl"
+TOOL_SETS = ("default", "experimental")
+"""The datasets written: the default session's tools, and the tools with experimental ones turned on."""
+TAUGHT_TOOLS: tuple[str, ...] = tool_set("experimental")
+"""The tools a scenario may call: those of the experimental set (the default set is part of it)."""
 
 EXAMPLE_KEYS = ("name", "prompt", "language", "framework", "steps", "answer")
 STEP_KEYS = ("said", "tool", "arguments", "result")
@@ -93,9 +110,9 @@ def _step(step: Any, label: str, fail: Callable[[str, str], ScenarioError]) -> d
         if key not in step:
             raise fail(f"{label} {key}", "missing")
     name, args, result, said = step["tool"], step["arguments"], step["result"], step.get("said", "")
-    if name not in DATASET_TOOLS:
+    if name not in TAUGHT_TOOLS:
         what = "not among the tools the dataset teaches" if name in TOOLS_BY_NAME else "not one of Continue's tools"
-        raise fail(f"{label} tool", f"{name!r} is {what} ({', '.join(DATASET_TOOLS)})")
+        raise fail(f"{label} tool", f"{name!r} is {what} ({', '.join(TAUGHT_TOOLS)})")
     if not isinstance(args, dict):
         raise fail(f"{label} arguments", f"must be a mapping, got {type(args).__name__}")
     errors = argument_errors(name, args)
@@ -239,48 +256,88 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def render(s: dict[str, Any], tools: list[dict[str, Any]], system: str, rng: random.Random) -> dict[str, Any]:
-    """One example in mlx-lm's chat-with-tools format, plus `meta`; the call ids come from `rng`."""
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": s["prompt"]}]
-    for step in s["steps"]:
-        call_id = f"call_{rng.getrandbits(48):012x}"
-        messages.append({"role": "assistant", "content": step["said"], "tool_calls": [
-            {"id": call_id, "type": "function", "function": {"name": step["tool"], "arguments": step["arguments"]}}]})
-        messages.append({"role": "tool", "tool_call_id": call_id, "name": step["tool"], "content": step["result"]})
+def render(s: dict[str, Any], profile: Profile, channel: str) -> dict[str, Any]:
+    """One example as Continue sends it on `channel` with the profile's tools, plus `meta`.
+
+    native:   the system message, `tools` (the schemas), each call a structured tool call in an
+              assistant message and its result a `tool` message (mlx-lm's chat-with-tools format);
+    continue: the system message with the tool instructions and no `tools`; each call is its
+              assistant text, a newline and the call block as Continue writes it back into the history
+              (every value JSON-encoded), each result a user message "Tool output for NAME tool call:".
+    The call ids were drawn for the scenario (`s["ids"]`), so both channels and both files share them."""
+    offered = profile.tools
+    messages: list[dict[str, Any]] = [{"role": "system", "content": profile.system_message(channel, offered)},
+                                      {"role": "user", "content": s["prompt"]}]
+    for step, call_id in zip(s["steps"], s["ids"], strict=True):
+        if channel == NATIVE:
+            messages.append({"role": "assistant", "content": step["said"], "tool_calls": [
+                {"id": call_id, "type": "function", "function": {"name": step["tool"],
+                                                                 "arguments": step["arguments"]}}]})
+            messages.append({"role": "tool", "tool_call_id": call_id, "name": step["tool"], "content": step["result"]})
+        else:
+            block = history_block(step["tool"], step["arguments"])
+            messages.append({"role": "assistant", "content": f"{step['said'].rstrip()}\n{block}"})
+            messages.append({"role": "user", "content": result_message(step["tool"], step["result"])})
     messages.append({"role": "assistant", "content": s["answer"]})
     meta: dict[str, Any] = {"kind": s["kind"], "tools": [step["tool"] for step in s["steps"]],
-                            "language": s["language"], "framework": s["framework"]}
+                            "language": s["language"], "framework": s["framework"], "channel": channel,
+                            "tool_set": profile.tools_name}
     if s["name"]:
         meta["name"] = s["name"]
-    return {"messages": messages, "tools": tools, "meta": meta}
+    if channel == NATIVE:
+        return {"messages": messages, "tools": profile.native_tools(offered), "meta": meta}
+    return {"messages": messages, "meta": meta}
 
 
-def build(seed: int, directory: Path = SCENARIOS) -> list[dict[str, Any]]:
+def build_all(seed: int, directory: Path = SCENARIOS) -> dict[str, list[dict[str, Any]]]:
+    """Both datasets, by tool set: each scenario (in the seed's order) once per channel, native first.
+    The default set keeps the scenarios whose every call is one of a default session's tools."""
     rng = random.Random(seed)
     scenarios = load(directory, rng)
     rng.shuffle(scenarios)
-    tools, system = function_schemas(DATASET_TOOLS), system_prompt()
-    return [render(s, tools, system, rng) for s in scenarios]
+    for s in scenarios:
+        s["ids"] = [f"call_{rng.getrandbits(48):012x}" for _ in s["steps"]]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in TOOL_SETS:
+        profile = builtin(tools=name)
+        fits = [s for s in scenarios if all(step["tool"] in profile.tools for step in s["steps"])]
+        out[name] = [render(s, profile, channel) for s in fits for channel in CHANNELS]
+    return out
+
+
+def build(seed: int, directory: Path = SCENARIOS, tools: str = "default") -> list[dict[str, Any]]:
+    """One dataset: `tools` is "default" or "experimental"."""
+    return build_all(seed, directory)[tools]
+
+
+def experimental_path(out: Path) -> Path:
+    """Where the experimental variant of a dataset written to `out` goes: NAME_experimental.jsonl beside it."""
+    return out.with_name(f"{out.stem}_experimental{out.suffix}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output file (default datasets/{DEFAULT_OUT.name})")
+                        help=f"the default dataset (default datasets/{DEFAULT_OUT.name}); the experimental "
+                             "variant goes beside it, NAME_experimental.jsonl")
+    parser.add_argument("--experimental-out", type=Path, default=None,
+                        help="the experimental-tools variant (default: beside --out)")
     parser.add_argument("--scenarios", type=Path, default=SCENARIOS,
                         help="folder of the scenario files (default datasets/scenarios)")
     args = parser.parse_args(argv)
     try:
-        examples = build(args.seed, args.scenarios)
+        datasets = build_all(args.seed, args.scenarios)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8", newline="\n") as fh:
-        for e in examples:
-            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
-    print(f"wrote {len(examples)} examples to {args.out}")
+    paths = {"default": args.out, "experimental": args.experimental_out or experimental_path(args.out)}
+    for name, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="\n") as fh:
+            for e in datasets[name]:
+                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+        print(f"wrote {len(datasets[name])} examples ({name} tools, both channels) to {path}")
     return 0
 
 

@@ -70,3 +70,19 @@ def test_defaults_and_messages(tmp_path):
     assert case.tags == ("go", "cli")
     assert case.messages[0] == {"role": "system", "content": "You are terse."}
     assert case.prompt == "list cmd/"
+
+
+@pytest.mark.parametrize(("tools", "message"), [
+    ("custom_tools: 5", "`custom_tools` must be a list"),
+    ("custom_tools: [{description: x}]", "custom tool 1 needs a `name`"),
+    ("custom_tools: [{name: read_file}]", "custom tool 'read_file' is already a tool"),
+    ("custom_tools: [{name: t, parameters: {type: 7}}]", "custom tool 't': `parameters` is not a valid JSON schema"),
+    ("custom_tools: [{name: t, parameters: {type: object, properties: {a: {type: string}}}}]",
+     "argument 'b' is not a parameter of t"),
+])
+def test_malformed_custom_tools_are_one_clear_error(tmp_path, tools, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"{tools}\ncases:\n  - id: c\n    prompt: hi\n    tool: t\n    arguments: {{b: 1}}\n")
+    with pytest.raises(SuiteError) as err:
+        load_suite(path)
+    assert message in str(err.value) and str(path) in str(err.value)

@@ -163,3 +163,55 @@ def test_a_malformed_profile_is_one_clear_error(project, tmp_path):
     bad.write_text('{"format": "ctft-eval-profile/1"}')
     result = run(project, "--backend=ollama:m", "--ollama-host=http://127.0.0.1:9", f"--ctft-profile={bad}")
     assert result.ret == 4 and str(bad) in result.stderr.str() and "Traceback" not in result.stderr.str()
+
+
+CUSTOM_SUITE = """\
+suite: mcp
+custom_tools:
+  - name: jira_search
+    description: Search the team's Jira issues with JQL
+    parameters:
+      type: object
+      properties:
+        jql: {type: string, description: the JQL query}
+        limit: {type: integer}
+      required: [jql]
+cases:
+  - id: jira-open-bugs
+    prompt: "Which open bugs are assigned to me in Jira?"
+    tool: jira_search
+    arguments:
+      jql: {contains: bug}
+  - id: jira-not-needed
+    prompt: "What does JQL stand for?"
+    tool: none
+"""
+
+
+def test_a_suite_declares_its_own_tools_and_they_are_sent_and_judged_by_their_schema(pytester):
+    from ctft_eval.cases import load_suite
+
+    pytester.makefile(".yaml", **{"suites/mcp": CUSTOM_SUITE})
+    pytester.makefile(".toml", pyproject="[tool.ctft_eval]\ntimeout = 10.0\nretries = 0\n")
+    cases = list(load_suite(pytester.path / "suites" / "mcp.yaml").cases)
+    with OllamaDouble(Oracle(cases)) as server:
+        result = run(pytester, "--backend=ollama:m", f"--ollama-host={server.url}", "--ctft-channel=both")
+        bodies = server.chat_requests()
+    assert result.ret == 0, result.stdout.str()
+    native = next(b for b in bodies if b.get("tools"))
+    assert [t["function"]["name"] for t in native["tools"]] == [*DEFAULT_TOOLS, "jira_search"]
+    text = next(b for b in bodies if not b.get("tools"))["messages"][0]["content"]
+    assert "TOOL_NAME: jira_search" in text and "TOOL_ARG: jql (string, required)" in text
+    result.assert_outcomes(passed=2 * 4)
+
+
+def test_a_custom_tool_call_is_judged_by_its_own_schema():
+    from ctft_eval.reply import ToolCall
+    from ctft_eval.scorers.json_validity import call_problem
+
+    custom = {"jira_search": {"type": "function", "function": {"name": "jira_search", "parameters": {
+        "type": "object", "properties": {"jql": {"type": "string"}}, "required": ["jql"]}}}}
+    good = ToolCall.from_raw("jira_search", {"jql": "type = bug"}, "native")
+    bad = ToolCall.from_raw("jira_search", {"limit": 3}, "native")
+    assert call_problem(good, ("jira_search",), custom) is None
+    assert call_problem(bad, ("jira_search",), custom) == ("schema", "jira_search: 'jql' is a required property")

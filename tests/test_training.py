@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ctft_eval.catalog import DATASET_TOOLS, system_prompt
+from ctft_eval.channels import CONTINUE, NATIVE
+from ctft_eval.profile import DEFAULT_TOOLS, builtin
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # training/ runs from the repository root (python -m training); it is not installed
@@ -171,9 +172,13 @@ def test_modelfile_follows_the_grammar(family, tmp_path):
     go_template_blocks_balanced(template)
     assert dict(commands)["from"] == "./continue-assistant-f16.gguf"
 
+    # SYSTEM is what Continue sends in agent mode on the native channel (which replaces it there): the
+    # agent-mode rules, the tools coming through the TEMPLATE's .Tools, not the system text.
     system = dict(commands)["system"]
-    assert system == system_prompt(DATASET_TOOLS)
-    assert all(f"- {tool}(" in system for tool in DATASET_TOOLS)
+    assert system == builtin().system_message(NATIVE, DEFAULT_TOOLS)
+    assert system != builtin().system_message(CONTINUE, DEFAULT_TOOLS) and "<tool_use_instructions>" not in system
+    comments = " ".join(line for line in text.splitlines() if line.startswith("#"))
+    assert "REPLACE this SYSTEM" in comments and "matters only outside Continue" in comments
 
 
 def test_llama_template_is_ollamas_llama31_form(tmp_path):
@@ -427,7 +432,7 @@ def test_create_uploads_the_gguf_and_sends_template_system_and_parameters(tmp_pa
     assert request["model"] == "continue-assistant"
     assert request["files"] == {"continue-assistant-f16.gguf": next(iter(fake.blobs))}
     assert ".Tools" in request["template"] and ".ToolCalls" in request["template"]
-    assert request["system"] == system_prompt(DATASET_TOOLS)
+    assert request["system"] == builtin().system_message(NATIVE, DEFAULT_TOOLS)
     assert request["parameters"] == {"num_ctx": 8192, "temperature": 0.0, "top_p": 0.9, "repeat_penalty": 1.1,
                                      "stop": ["<|im_start|>", "<|im_end|>"]}
 

@@ -4,7 +4,9 @@ Relative paths in a config are taken from the current directory (run from the re
 Everything a run writes goes under `out`:
 
     out/base/                      prepare: the base model as a Hugging Face safetensors directory
-    out/data/                      lora: the examples trained on (one per assistant turn; `data_limit` shortest)
+    out/data/                      lora: the examples trained on (one per assistant turn; `data_limit` shortest),
+                                   both channels of the dataset's split (datasets/continue: native examples
+                                   with `tools`, continue-channel ones without)
     out/adapters/                  lora: adapters.safetensors, adapter_config.json, lora.yaml, losses.json
     out/fused/                     fuse: adapters merged into the base, safetensors
     out/<gguf.file>                gguf: the fused model as one GGUF file

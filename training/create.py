@@ -105,7 +105,7 @@ def create(cfg: Config) -> str:
 def _create_with_client(cfg: Config, host: str, target: Path) -> None:
     import ollama
 
-    from ctft_eval.catalog import DATASET_TOOLS, system_prompt
+    from training.modelfile import system_message
     from training.templates import family
 
     fam = family(cfg.family)
@@ -118,7 +118,7 @@ def _create_with_client(cfg: Config, host: str, target: Path) -> None:
           f"parameters{', quantize=' + repr(cfg.ollama_quantize) if cfg.ollama_quantize else ''})", flush=True)
     try:
         for progress in client.create(model=cfg.ollama_name, files=files, template=fam.go_template,
-                                      system=system_prompt(DATASET_TOOLS), parameters=_parameters(cfg, fam.stops),
+                                      system=system_message(), parameters=_parameters(cfg, fam.stops),
                                       quantize=cfg.ollama_quantize, stream=True):
             if progress.status:
                 print(f"  {progress.status}", flush=True)

@@ -5,7 +5,10 @@ TEMPLATE  the family's tools-aware Go template (training/templates.py): it refer
           .ToolCalls, which is what gives the model Ollama's `tools` capability
 PARAMETER the sampling settings of the config (num_ctx, temperature, top_p, repeat_penalty, ...) and the
           family's stop strings
-SYSTEM    the assistant's system prompt, its tool list taken from ctft_eval.catalog
+SYSTEM    the agent-mode system message Continue sends on the native channel with a default session's
+          tools (ctft_eval.profile). In agent mode Continue sends its own system message with every request,
+          and on Ollama that REPLACES the Modelfile's SYSTEM: this SYSTEM is what the model sees only outside
+          Continue (`ollama run`, other clients), and it is the text the model was fine-tuned under.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from ctft_eval.catalog import DATASET_TOOLS, system_prompt
+from ctft_eval.channels import NATIVE
+from ctft_eval.profile import DEFAULT_TOOLS, builtin
 from training.config import Config, ConfigError
 from training.templates import family
 
@@ -28,6 +32,12 @@ PARAMETER_TYPES: dict[str, type] = {
     "presence_penalty": float, "frequency_penalty": float, "stop": str,
     "num_ctx": int, "num_batch": int, "num_gpu": int, "main_gpu": int, "use_mmap": bool, "num_thread": int,
 }
+
+
+def system_message() -> str:
+    """The Modelfile's SYSTEM: Continue's agent-mode system message for the native channel and the
+    default tools, the one the native half of the dataset is rendered with."""
+    return builtin().system_message(NATIVE, DEFAULT_TOOLS)
 
 
 def _format_value(name: str, value: Any) -> str:
@@ -93,7 +103,7 @@ def render(cfg: Config) -> str:
         source=source,
         template=_block("TEMPLATE", family(cfg.family).go_template),
         parameters="\n".join(parameter_lines(cfg)),
-        system=_block("system prompt", system_prompt(DATASET_TOOLS)),
+        system=_block("system message", system_message()),
     )
     return text
 

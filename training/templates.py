@@ -12,6 +12,13 @@ chatml    ChatML models whose own template knows no tools (SmolLM2). `prepare` i
           as the model's chat template, so training, the GGUF and Ollama share one tools-aware format.
 
 Referencing `.Tools` in the TEMPLATE is what makes Ollama list the `tools` capability.
+
+The system turn is whatever the conversation brings. The dataset's examples carry Continue's agent-mode
+system message for their channel (ctft_eval.profile), as Continue's own requests do: native examples also
+bring `tools`, which the templates list; continue-channel examples bring none (the tools are described in
+the system message and the calls are plain ```tool text), so the templates render the system message alone,
+exactly as Ollama renders Continue's request without `tools`. The default system lines below only fill in
+for a conversation that has no system message.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctft_eval.catalog import DATASET_TOOLS, system_prompt
+from ctft_eval.channels import CHANNELS
+from ctft_eval.profile import builtin
 
 
 class VerifyError(RuntimeError):
@@ -34,7 +35,9 @@ def _compare_tokenizers(llm, model_dir: Path) -> int:
 
     reference = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     specials = [t.content for t in reference.get_added_tokens_decoder().values() if t.special][:8]
-    texts = [*SAMPLES, system_prompt(DATASET_TOOLS), "\n".join(f"{s}user\nhi{s}" for s in specials)]
+    profile = builtin()  # the system messages the training examples carry, one per channel
+    systems = [profile.system_message(channel, profile.tools) for channel in CHANNELS]
+    texts = [*SAMPLES, *systems, "\n".join(f"{s}user\nhi{s}" for s in specials)]
     for text in texts:
         want = reference.encode(text, add_special_tokens=False).ids
         got = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)

@@ -4,7 +4,10 @@
     python -m ctft_eval.dataset split datasets/continue_finetuning_dataset.jsonl --out datasets/continue
     python -m ctft_eval.dataset leakage datasets/continue_finetuning_dataset.jsonl --suites suites
 
-(also installed as the console command `ctft-dataset`). Exit status 1 when any error is found.
+Any file works the same (datasets/continue_finetuning_dataset_experimental.jsonl, a split file): each
+example is checked against what Continue sends for its channel and tool set (ctft_eval.profile), and
+`validate` prints the statistics per channel and tool set. `split` writes the splits of the file given.
+Also installed as the console command `ctft-dataset`. Exit status 1 when any error is found.
 """
 
 from __future__ import annotations

@@ -9,19 +9,36 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ctft_eval.dataset.expected import channel_of
 from ctft_eval.dataset.stats import calls_of, kind_of
+
+
+def scenario_of(example: dict[str, Any]) -> str:
+    """What ties an example to its scenario: its first user message (the generator keeps prompts unique),
+    the same on both channels."""
+    for m in example.get("messages") or []:
+        if isinstance(m, dict) and m.get("role") == "user":
+            return str(m.get("content"))
+    return ""
 
 
 def split(examples: list[dict[str, Any]], seed: int = 2026, valid: float = 0.1, test: float = 0.1,
           min_size: int = 4) -> dict[str, list[dict[str, Any]]]:
-    """Deterministic split, stratified by (kind, first tool): each stratum is shuffled with the seed
-    and dealt out in proportion; every split gets at least `min_size` examples (mlx-lm's batch size)."""
-    strata: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    """Deterministic split, stratified by (channels, kind, first tool), that keeps a scenario's renderings
+    together: the examples of one scenario (its native and continue forms) form one unit, so a split
+    never trains on one channel's form of a prompt it tests on the other's, and every split holds the
+    channels in the dataset's proportion. Each stratum of units is shuffled with the seed and dealt out in
+    proportion; every split gets at least `min_size` examples (mlx-lm's batch size)."""
+    units: dict[str, list[dict[str, Any]]] = {}
     for e in examples:
-        calls = calls_of(e)
-        strata[(kind_of(e), calls[0] if calls else "-")].append(e)
+        units.setdefault(scenario_of(e), []).append(e)
+    strata: dict[tuple[tuple[str, ...], str, str], list[list[dict[str, Any]]]] = defaultdict(list)
+    for unit in units.values():
+        calls = calls_of(unit[0])
+        channels = tuple(sorted({channel_of(e) for e in unit}))
+        strata[(channels, kind_of(unit[0]), calls[0] if calls else "-")].append(unit)
     rng = random.Random(seed)
-    out: dict[str, list[dict[str, Any]]] = {"train": [], "valid": [], "test": []}
+    out: dict[str, list[list[dict[str, Any]]]] = {"train": [], "valid": [], "test": []}
     carry = {"valid": 0.0, "test": 0.0}
     for key in sorted(strata):
         group = strata[key]
@@ -33,17 +50,25 @@ def split(examples: list[dict[str, Any]], seed: int = 2026, valid: float = 0.1, 
             out[name] += group[:take]
             group = group[take:]
         out["train"] += group
+
+    def size(name: str) -> int:
+        return sum(len(unit) for unit in out[name])
+
     for name in ("valid", "test"):
-        while len(out[name]) < min_size and len(out["train"]) > min_size:
+        while size(name) < min_size and len(out["train"]) > 1 and size("train") - len(out["train"][-1]) >= min_size:
             out[name].append(out["train"].pop())
-    if any(len(v) < min_size for v in out.values()):
+    parts = {name: [e for unit in part for e in unit] for name, part in out.items()}
+    if any(len(v) < min_size for v in parts.values()):
         raise ValueError(f"too few examples for three splits of at least {min_size}")
-    return out
+    return parts
 
 
 def clean(example: dict[str, Any]) -> dict[str, Any]:
-    """An example as mlx-lm reads it: messages and tools only."""
-    return {"messages": example["messages"], "tools": example["tools"]}
+    """An example as mlx-lm reads it: messages, and tools where the example sends them (native channel)."""
+    out = {"messages": example["messages"]}
+    if "tools" in example:
+        out["tools"] = example["tools"]
+    return out
 
 
 def write_jsonl(path: Path, examples: Iterable[dict[str, Any]]) -> None:

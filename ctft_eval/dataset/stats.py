@@ -9,6 +9,9 @@ from typing import Any
 
 from tabulate import tabulate
 
+from ctft_eval.channels import CONTINUE
+from ctft_eval.dataset.expected import channel_of, continue_calls, tool_set_of
+
 EXAMPLE_KINDS = ("single", "chain", "no_tool", "error_recovery")
 """The values of an example's `meta.kind`."""
 CHARS_PER_TOKEN = 4.0
@@ -17,8 +20,12 @@ and code under BPE vocabularies of the Qwen/Llama size."""
 
 
 def calls_of(example: dict[str, Any]) -> list[str]:
+    """The names of the example's calls, in order: its structured tool calls (native channel), or the
+    calls Continue reads in its assistant messages (continue channel)."""
+    if channel_of(example) == CONTINUE:
+        return [call.name for call in continue_calls(example)]
     return [c.get("function", {}).get("name") for m in example.get("messages", []) if isinstance(m, dict)
-            for c in m.get("tool_calls") or [] if isinstance(c, dict)]
+            for c in m.get("tool_calls") or [] if isinstance(c, dict) and isinstance(c.get("function"), dict)]
 
 
 def kind_of(example: dict[str, Any]) -> str:
@@ -51,10 +58,27 @@ def example_text(example: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _per_channel(examples: list[dict[str, Any]], lengths: list[int]) -> str:
+    """One row per (channel, tool set): examples of each kind, tool calls, average and longest length."""
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], int]]] = {}
+    for e, length in zip(examples, lengths, strict=True):
+        groups.setdefault((channel_of(e), tool_set_of(e) or "?"), []).append((e, length))
+    rows = []
+    for (channel, tools), group in sorted(groups.items()):
+        kinds = Counter(kind_of(e) for e, _ in group)
+        sizes = [length for _, length in group]
+        rows.append((channel, tools, len(group), *(kinds.get(k, 0) for k in EXAMPLE_KINDS),
+                     sum(len(calls_of(e)) for e, _ in group), round(sum(sizes) / len(sizes)), max(sizes)))
+    return tabulate(rows, ["channel", "tool set", "examples", *EXAMPLE_KINDS, "calls", "avg tokens", "max tokens"],
+                    "github")
+
+
 def statistics(examples: list[dict[str, Any]], count_tokens: Callable[[str], int], tokenizer: str) -> str:
     kinds = Counter(kind_of(e) for e in examples)
     calls = Counter(name for e in examples for name in calls_of(e))
     total_calls = sum(calls.values()) or 1
+    by_channel = Counter((channel_of(e), name) for e in examples for name in calls_of(e))
+    channels = sorted({channel_of(e) for e in examples})
     languages = Counter((e.get("meta") or {}).get("language") for e in examples)
     frameworks = Counter((e.get("meta") or {}).get("framework") for e in examples)
     lengths = [count_tokens(example_text(e)) for e in examples]
@@ -63,8 +87,10 @@ def statistics(examples: list[dict[str, Any]], count_tokens: Callable[[str], int
         "",
         tabulate(sorted(kinds.items(), key=lambda kv: -kv[1]), ["kind", "examples"], "github"),
         "",
-        tabulate([(n, c, f"{c / total_calls:.1%}") for n, c in calls.most_common()], ["tool", "calls", "share"],
-                 "github"),
+        _per_channel(examples, lengths),
+        "",
+        tabulate([(n, c, f"{c / total_calls:.1%}", *(by_channel[(ch, n)] for ch in channels))
+                  for n, c in calls.most_common()], ["tool", "calls", "share", *channels], "github"),
         "",
         tabulate([(k, v) for k, v in languages.most_common() if k], ["language", "examples"], "github"),
         "",
@@ -72,6 +98,6 @@ def statistics(examples: list[dict[str, Any]], count_tokens: Callable[[str], int
         "",
         f"languages: {len([k for k in languages if k])}, frameworks: {len([k for k in frameworks if k])}",
         f"average length: {sum(lengths) / max(1, len(lengths)):.0f} tokens (max {max(lengths, default=0)}; "
-        f"{tokenizer}, messages and calls without the tool schemas)",
+        f"{tokenizer}, messages and calls without the native tool schemas)",
     ]
     return "\n".join(out)

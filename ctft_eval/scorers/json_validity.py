@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
+from ctft_eval import custom_tools
 from ctft_eval.cases import Case
 from ctft_eval.catalog import strict_schema
 from ctft_eval.coercion import received
@@ -36,12 +37,17 @@ def _strict_problem(call: ToolCall, arguments: dict) -> tuple[str, str] | None:
     return None
 
 
-def call_problem(call: ToolCall, offered: tuple[str, ...]) -> tuple[str, str] | None:
-    """(failure class, reason) when one call's arguments are not valid, else None."""
+def call_problem(call: ToolCall, offered: tuple[str, ...], custom: dict[str, dict] | None = None
+                 ) -> tuple[str, str] | None:
+    """(failure class, reason) when one call's arguments are not valid, else None. A suite's own
+    tool (an MCP server's, say) is judged by its own schema in either mode, as its server would."""
     if call.arguments is None:
         return "invalid_json", f"{call.name}: {call.parse_error}; got {call.raw_arguments[:120]!r}"
     if call.name not in offered:
         return "unknown_tool", f"{call.name}: no such tool was offered, so its arguments have no schema"
+    if custom and call.name in custom:
+        found = custom_tools.problems(custom[call.name], call.arguments)
+        return ("schema", f"{call.name}: {'; '.join(found)}") if found else None
     if judging().schema == "strict":
         return _strict_problem(call, call.arguments)
     problems = received(call.name, call.arguments).problems
@@ -55,7 +61,7 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
     if not calls:
         return not_applicable(NAME, "no tool call in the reply: nothing to validate")
     for call in calls:
-        problem = call_problem(call, case.tools)
+        problem = call_problem(call, case.tools, case.custom)
         if problem:
             return failed(NAME, *problem)
     return passed(NAME, f"{len(calls)} call(s) with valid arguments ({_MODE_WORDS[judging().schema]})")

@@ -17,7 +17,7 @@ from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from ctft_eval.cases import Case, Expectation, load_suite
-from ctft_eval.catalog import tool
+from ctft_eval.catalog import Param, tool
 from ctft_eval.channels import block_text
 
 # Mistakes a case can be given: how the oracle goes wrong on it.
@@ -45,10 +45,18 @@ def regex_example(pattern: str) -> str:
     return find(st.from_regex(pattern), lambda s: "\n" not in s, settings=quick)
 
 
-def ideal_arguments(expect: Expectation) -> dict[str, Any]:
-    t = tool(expect.tools[0])
+def _params(name: str, custom: dict[str, dict]) -> list[Param]:
+    if name not in custom:
+        return list(tool(name).params)
+    parameters = custom[name]["function"].get("parameters") or {}
+    required = set(parameters.get("required") or [])
+    return [Param(key, spec.get("type", "string"), "", key in required)
+            for key, spec in (parameters.get("properties") or {}).items()]
+
+
+def ideal_arguments(expect: Expectation, custom: dict[str, dict] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for param in t.params:
+    for param in _params(expect.tools[0], custom or {}):
         matcher = expect.arguments.get(param.name)
         if matcher is not None and matcher.kind == "absent":
             continue
@@ -89,12 +97,12 @@ class Oracle:
         if mistake == "server_error":
             return Scripted(status=500, error="an error was encountered while running the model")
         if mistake == "slow":
-            return self._answer(expect, native, delay=self.slow_seconds)
+            return self._answer(expect, native, delay=self.slow_seconds, custom=case.custom)
         if mistake == "unexpected_call" and not expect.wants_call:
             return self._call("read_file", {"filepath": "README.md"}, native)
         if not expect.wants_call:
             return Scripted(content="Here is a short answer, no tool needed.")
-        args = ideal_arguments(expect)
+        args = ideal_arguments(expect, case.custom)
         name = expect.tools[0]
         if mistake == "no_call":
             return Scripted(content="You could look at the file yourself.")
@@ -110,10 +118,10 @@ class Oracle:
                 args[first] = "zz-definitely-wrong-zz"
         return self._call(name, args, native)
 
-    def _answer(self, expect: Expectation, native: bool, delay: float) -> Scripted:
+    def _answer(self, expect: Expectation, native: bool, delay: float, custom: dict | None = None) -> Scripted:
         if not expect.wants_call:
             return Scripted(content="Short answer.", delay=delay)
-        scripted = self._call(expect.tools[0], ideal_arguments(expect), native)
+        scripted = self._call(expect.tools[0], ideal_arguments(expect, custom), native)
         scripted.delay = delay
         return scripted
 
