@@ -145,7 +145,7 @@ def compare(base: RunView, current: RunView) -> Comparison:
     if changed:
         notes.append(f"suite files changed since the baseline: {', '.join(changed)}")
     settings_diff = sorted(k for k in set(base.settings) | set(current.settings)
-                           if base.settings.get(k) != current.settings.get(k) and k not in ("concurrency",))
+                           if base.settings.get(k) != current.settings.get(k) and k not in ("concurrency", "threads"))
     if settings_diff:
         notes.append("settings differ: " + ", ".join(
             f"{k} {base.settings.get(k)!r} -> {current.settings.get(k)!r}" for k in settings_diff))

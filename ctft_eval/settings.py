@@ -54,6 +54,8 @@ class Settings:
     latency_budget: float = 2.0
     retries: int = 2
     keep_alive: str = "30m"
+    threads: int = 0
+    """CPU threads of an in-process model (the llamacpp backend); 0: every core."""
     schema: str = "continue"
     """How arguments are judged: continue (as Continue's tools receive them) or strict (JSON schema)."""
     gates: dict[str, float] = field(default_factory=default_gates)

@@ -83,7 +83,7 @@ class LlamaCppBackend:
             self.llm = self._llama_cpp.Llama(
                 model_path=str(self.path),
                 n_ctx=self.settings.num_ctx,
-                n_threads=os.cpu_count() or 2,
+                n_threads=self.settings.threads or os.cpu_count() or 2,
                 seed=self.settings.seed,
                 verbose=False,
             )
