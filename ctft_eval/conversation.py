@@ -54,8 +54,9 @@ def ask(backend: Backend, case: Case, channel: str, settings: Settings, profile:
         if not reply.tool_calls and not reply.error:
             reply.tool_calls = calls_for_channel(reply.text, channel)
         replies.append(reply)
-        if step is None or number == len(steps) or reply.error or not reply.tool_calls:
-            break
+        stream_error = any(not c.name and c.arguments is None for c in reply.tool_calls)
+        if step is None or number == len(steps) or reply.error or not reply.tool_calls or stream_error:
+            break  # (a stream error: Continue stops the reply and runs none of its calls)
         messages = messages + feed_back(reply, step.result, channel, number, profile)  # a new list
     return replies
 

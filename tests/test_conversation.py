@@ -381,3 +381,11 @@ def test_outside_calls_keeps_the_text_before_the_first_call(text, kept):
 
 def test_outside_calls_keeps_text_before_a_mid_line_fence():
     assert outside_calls("I will list it: " + BLOCK) == "I will list it:"
+
+
+def test_a_chain_stops_at_a_stream_error_as_continue_does():
+    broken = Reply(text="```tool\n\nTOOL_NAME: grep_search\n```")  # a blank line after the fence
+    backend = FakeBackend(broken, call_reply("read_file"))
+    replies = ask(backend, chain(), CONTINUE, SETTINGS)
+    assert len(replies) == 1 and len(backend.requests) == 1
+    assert replies[0].tool_calls and replies[0].tool_calls[0].arguments is None
