@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ctft_eval.atomic import write_json
 
 FORMAT = "ctft-eval-profile/1"
 PROVIDERS = ("ollama", "openai")
@@ -247,20 +247,5 @@ def load(path: str | Path) -> CapturedProfile:
 
 
 def write(path: str | Path, profile: CapturedProfile) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path` (as record.write_atomic does)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(profile.to_json(), fh, indent=1, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a profile is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the profile atomically (ctft_eval.atomic), as the run record is written."""
+    write_json(path, profile.to_json())

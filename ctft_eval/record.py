@@ -8,12 +8,11 @@ JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ctft_eval.atomic import write_json
 from ctft_eval.backends import ModelIdentity
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import Outcome
@@ -230,24 +229,8 @@ class RunRecord:
 
 
 def write_atomic(path: Path, record: RunRecord) -> None:
-    """Write the record to a temporary file beside `path`, then rename it over `path`: a reader
-    sees the old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record.to_json(), fh, indent=1, ensure_ascii=False, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a record is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the record atomically (ctft_eval.atomic): a reader sees the old file or the new one."""
+    write_json(path, record.to_json(), default=str)
 
 
 def parse(data: Any, source: str) -> RunRecord:
