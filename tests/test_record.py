@@ -19,7 +19,16 @@ from ctft_eval.reply import Reply
 from ctft_eval.scorers.outcome import MISSING, failed, not_recorded, passed
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINES = [ROOT / "baselines" / "qwen2.5-coder-0.5b.json", ROOT / "baselines" / "smollm2-135m.json"]
+BASELINES = sorted((ROOT / "baselines").glob("*.json"))
+
+
+def _format(path: Path) -> str:
+    return json.loads(path.read_text(encoding="utf-8"))["format"]
+
+
+# The committed baselines of the first format (recorded before the typed record) and of today's.
+FORMAT_1_BASELINES = [p for p in BASELINES if _format(p) == "ctft-eval-run/1"]
+FORMAT_2_BASELINES = [p for p in BASELINES if _format(p) == "ctft-eval-run/2"]
 
 
 def full_record() -> RunRecord:
@@ -146,7 +155,17 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path, breakage):
     assert os.listdir(tmp_path) == ["run.json"]
 
 
-@pytest.mark.parametrize("path", BASELINES, ids=lambda p: p.name)
+def test_the_committed_baselines_are_of_a_known_format_and_one_still_tests_the_format_1_reader():
+    assert BASELINES and len(FORMAT_1_BASELINES) + len(FORMAT_2_BASELINES) == len(BASELINES)
+    assert FORMAT_1_BASELINES
+
+
+def test_committed_format_2_baselines_read_back_as_written():
+    for path in FORMAT_2_BASELINES:
+        assert read(path).to_json() == json.loads(path.read_text(encoding="utf-8")), path.name
+
+
+@pytest.mark.parametrize("path", FORMAT_1_BASELINES, ids=lambda p: p.name)
 def test_the_committed_baselines_read_as_today_s_records(path):
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert raw["format"] == record_v1.FORMAT
