@@ -1,8 +1,9 @@
 """Continue's built-in agent tools as OpenAI-style function schemas: the one home of the catalog.
 
 Names, parameter names, types and required fields follow Continue's own tool definitions;
-the descriptions are ours. Everything else (suites, dataset, Modelfile system prompt, argument
-validation, the system-message tool instructions) reads the tools from here.
+the descriptions are ours. Everything else (suites, the Continue profile and through it the dataset
+and the Modelfile, argument validation) reads the tools from here; the profile decides which are
+offered and how they are presented.
 """
 
 from __future__ import annotations
@@ -241,24 +242,3 @@ def strict_schema(name: str) -> dict[str, Any]:
     schema = tool(name).parameters_schema()
     schema["additionalProperties"] = False
     return schema
-
-
-# The tools the fine-tuning dataset teaches: the seed's eleven and the repository map.
-DATASET_TOOLS: tuple[str, ...] = (*SEED_TOOLS, "view_repo_map")
-
-
-def system_prompt(names: tuple[str, ...] | list[str] = DATASET_TOOLS) -> str:
-    """The assistant's system prompt, listing its tools; shared by the dataset and the Modelfile."""
-    lines = [
-        "You are Continue's coding assistant, working inside the user's workspace.",
-        "Use a tool whenever the answer depends on the workspace, the terminal or the web; answer "
-        "directly when it does not. Call one tool at a time, with arguments exactly as the tool "
-        "defines them, and read its result before the next step.",
-        "",
-        "Your tools:",
-    ]
-    for name in names:
-        t = tool(name)
-        args = ", ".join(f"{p.name}{'' if p.required else '?'}: {p.type}" for p in t.params)
-        lines.append(f"- {t.name}({args}): {t.description}")
-    return "\n".join(lines)
