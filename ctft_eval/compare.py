@@ -167,12 +167,6 @@ def compare_all(baselines: list[RunView], currents: list[RunView]) -> list[Compa
     return [compare(b, c) for b, c in pair_runs(baselines, currents)]
 
 
-def compare_records(base: RunRecord, current: RunRecord, base_label: str = "baseline",
-                    current_label: str = "this run") -> list[Comparison]:
-    """Every run of `current` against every run of `base` on the same channel."""
-    return compare_all(views(base, base_label), views(current, current_label))
-
-
 def profile_warning(run_views: list[RunView]) -> str | None:
     """A loud line when the runs were built with different Continue profiles."""
     profiles = list(dict.fromkeys(v.profile for v in run_views))
