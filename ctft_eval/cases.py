@@ -8,15 +8,16 @@ suites/README.md.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ctft_eval import custom_tools
+from ctft_eval import custom_tools, suite_yaml
+from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
+from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description"}
@@ -24,6 +25,8 @@ _STEP_KEYS = {"tool", "arguments", "result"}
 _FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
 _DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget"}
 _ROLES = {"system", "user", "assistant"}
+MAX_SUITE_BYTES = suite_yaml.MAX_BYTES
+MAX_ID = 200
 
 
 class SuiteError(ValueError):
@@ -69,6 +72,8 @@ class Case:
     """Whether the suite names the tools offered (else the run's Continue profile decides them)."""
     custom: dict[str, dict] = field(default_factory=dict, compare=False, hash=False)
     """The suite's own tools (ctft_eval.custom_tools): name -> function schema, offered with the rest."""
+    line: int = field(default=0, compare=False)
+    """The line of the suite file where the case starts (1-based; 0 when not known)."""
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -102,38 +107,47 @@ class Suite:
     cases: tuple[Case, ...]
 
 
-def load_suite(path: Path | str, *, default_latency_budget: float = 2.0) -> Suite:
+def load_suite(path: Path | str, *, default_latency_budget: float = 2.0,
+               reserved_tags: Collection[str] = PYTEST_MARKERS) -> Suite:
+    """Read and validate one suite file. `reserved_tags`: marker names a tag may not be (the running
+    pytest's registered markers, when collecting; else pytest's builtin ones and the dimensions)."""
     path = Path(path)
     try:
-        raw_bytes = path.read_bytes()
+        with path.open("rb") as stream:
+            raw_bytes = suite_yaml.read_bounded(stream)
+        data, lines = suite_yaml.load(raw_bytes)
     except OSError as exc:
-        raise SuiteError(path, None, f"cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(raw_bytes)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise SuiteError(path, None, f"not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        raise SuiteError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    except suite_yaml.YAMLProblem as exc:
+        raise SuiteError(path, None, str(exc)) from None
+
+    def top(message: str) -> SuiteError:
+        return SuiteError(path, None, message)
+
     if not isinstance(data, dict) or "cases" not in data:
-        raise SuiteError(path, None, "a suite file is a mapping with a `cases` list")
+        raise top("a suite file is a mapping with a `cases` list")
     _no_unknown(path, None, data, _FILE_KEYS, "suite file")
-    defaults = data.get("defaults") or {}
+    defaults = {} if data.get("defaults") is None else data["defaults"]
     if not isinstance(defaults, dict):
-        raise SuiteError(path, None, "`defaults` must be a mapping")
+        raise top("`defaults` must be a mapping")
     _no_unknown(path, None, defaults, _DEFAULT_KEYS, "defaults")
+    fields.tags(defaults.get("tags"), "defaults.tags", reserved_tags, top)
+    fields.text(defaults.get("system"), "defaults.system", top)
+    fields.seconds(defaults.get("latency_budget"), "defaults.latency_budget", top)
+    fields.text(data.get("description"), "description", top)
     raw_cases = data["cases"]
     if not isinstance(raw_cases, list) or not raw_cases:
-        raise SuiteError(path, None, "`cases` must be a non-empty list")
-    name = str(data.get("suite") or path.stem)
-    custom = custom_tools.parse(data.get("custom_tools"), lambda message: SuiteError(path, None, message))
+        raise top("`cases` must be a non-empty list")
+    name = fields.text(data.get("suite"), "suite", top) or path.stem
+    custom = custom_tools.parse(data.get("custom_tools"), top)
     cases: list[Case] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_cases):
-        case = _load_case(path, name, index, raw, defaults, default_latency_budget, custom)
+        case = _load_case(path, name, index, raw, defaults, default_latency_budget, custom, reserved_tags)
         if case.id in seen:
             raise SuiteError(path, case.id, "duplicate case id")
         seen.add(case.id)
-        cases.append(case)
+        cases.append(replace(case, line=lines[index]) if index < len(lines) else case)
     return Suite(name, str(path), hashlib.sha256(raw_bytes).hexdigest(), tuple(cases))
 
 
@@ -150,26 +164,30 @@ def load_suites(paths: list[Path], *, default_latency_budget: float = 2.0) -> li
 
 
 def _no_unknown(path: Path, case_id: str | None, data: dict, allowed: set[str], what: str) -> None:
-    unknown = sorted(set(map(str, data)) - allowed)
+    unknown = sorted({k if isinstance(k, str) and len(k) <= 60 else short(k) for k in data} - allowed)[:10]
     if unknown:
         raise SuiteError(path, case_id, f"unknown key(s) in {what}: {', '.join(unknown)}; "
                          f"allowed: {', '.join(sorted(allowed))}")
 
 
 def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, default_budget: float,
-               custom: dict[str, dict]) -> Case:
+               custom: dict[str, dict], reserved: Collection[str]) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(path, f"#{index + 1}", "a case is a mapping")
     case_id = raw.get("id")
     if not isinstance(case_id, str) or not case_id.strip():
         raise SuiteError(path, f"#{index + 1}", "every case needs a non-empty string `id`")
-    if any(ch in case_id for ch in "[]|:/ "):
-        raise SuiteError(path, case_id, "case ids may not contain spaces or any of []|:/")
+    if len(case_id) > MAX_ID:
+        raise SuiteError(path, f"#{index + 1}", f"case ids are at most {MAX_ID} characters")
+    if any(ch in "[]|:/" or ch.isspace() or not ch.isprintable() for ch in case_id):
+        raise SuiteError(path, case_id, "case ids may not contain spaces (or other blanks and control characters) "
+                         "or any of []|:/")
 
     def fail(message: str) -> SuiteError:
         return SuiteError(path, case_id, message)
 
     _no_unknown(path, case_id, raw, _CASE_KEYS, "case")
+    fields.text(raw.get("description"), "description", fail)
     messages = _messages(raw, defaults, fail)
     tools = raw.get("tools", defaults.get("tools"))
     if tools is None:
@@ -179,7 +197,7 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
     else:
         unknown = [t for t in tools if t not in TOOLS_BY_NAME and t not in custom]
         if unknown:
-            raise fail(f"unknown tool(s) in `tools`: {', '.join(unknown)}")
+            raise fail(f"unknown tool(s) in `tools`: {', '.join(short(t) for t in unknown[:5])}")
         tools = tuple(tools)
 
     steps: tuple[Step, ...] = ()
@@ -206,18 +224,15 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
             raise fail("say which tool is expected: `tool: NAME`, a list of names, or `tool: none`")
         expect = _expectation(raw, tools, fail, custom)
 
-    budget = raw.get("latency_budget", defaults.get("latency_budget") if raw.get("latency") else None)
-    if raw.get("latency") is True and budget is None:
+    latency = fields.flag(raw.get("latency"), "latency", fail)
+    budget = fields.seconds(raw.get("latency_budget", defaults.get("latency_budget") if latency else None),
+                            "latency_budget", fail)
+    if latency and budget is None:
         budget = default_budget
-    if budget is not None:
-        if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
-            raise fail("`latency_budget` must be a positive number of seconds")
-        if steps:
-            raise fail("latency is measured on single-step cases only")
-        budget = float(budget)
-    tags = list(defaults.get("tags") or []) + list(raw.get("tags") or [])
-    if not all(isinstance(t, str) and t.isidentifier() for t in tags):
-        raise fail("tags must be identifiers (letters, digits, underscores)")
+    if budget is not None and steps:
+        raise fail("latency is measured on single-step cases only")
+    tags = (*fields.tags(defaults.get("tags"), "defaults.tags", reserved, fail),
+            *fields.tags(raw.get("tags"), "tags", reserved, fail))
     declared = raw.get("tools", defaults.get("tools")) is not None
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
                 declared, custom)
@@ -236,8 +251,8 @@ def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
         if not isinstance(messages, list) or not messages:
             raise fail("`messages` must be a non-empty list")
         for m in messages:
-            if (not isinstance(m, dict) or set(m) != {"role", "content"} or m["role"] not in _ROLES
-                    or not isinstance(m["content"], str)):
+            if (not isinstance(m, dict) or set(m) != {"role", "content"} or not isinstance(m["role"], str)
+                    or m["role"] not in _ROLES or not isinstance(m["content"], str)):
                 raise fail("each message is {role: system|user|assistant, content: text}")
         if messages[-1]["role"] != "user":
             raise fail("the last message must be the user's")
@@ -262,10 +277,10 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
         raise fail("`tool` must be a tool name, a list of names, or none")
     for name in names:
         if name not in TOOLS_BY_NAME and name not in custom:
-            raise fail(f"unknown tool {name!r}")
+            raise fail(f"unknown tool {short(name)}")
         if name not in offered:
-            raise fail(f"expected tool {name!r} is not among the tools offered")
-    args_raw = raw.get("arguments") or {}
+            raise fail(f"expected tool {short(name)} is not among the tools offered")
+    args_raw = {} if raw.get("arguments") is None else raw["arguments"]
     if not isinstance(args_raw, dict):
         raise fail("`arguments` must map argument names to matchers")
     if args_raw and not names:
@@ -275,9 +290,9 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
     matchers: dict[str, Matcher] = {}
     for arg, spec in args_raw.items():
         if arg not in known:
-            raise fail(f"argument {arg!r} is not a parameter of {' or '.join(names)}")
+            raise fail(f"argument {short(arg)} is not a parameter of {' or '.join(names)}")
         try:
             matchers[arg] = parse_matcher(spec)
         except MatcherError as exc:
-            raise fail(f"argument {arg!r}: {exc}") from None
+            raise fail(f"argument {short(arg)}: {exc}") from None
     return Expectation(names, matchers)

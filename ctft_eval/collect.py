@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from ctft_eval import dimensions
 from ctft_eval.cases import Case, SuiteError, load_suite
 from ctft_eval.record import Key
 from ctft_eval.scorers.outcome import Outcome
 from ctft_eval.session import EvalSession
+from ctft_eval.suite_fields import PYTEST_MARKERS
 
 SESSION = pytest.StashKey[EvalSession]()
 DEFAULT_SUITE_FILES = ["suites/*.yaml", "suites/*.yml", "*/suites/*.yaml", "*/suites/*.yml"]
+_TAG_MARKER = "suite tag"
 
 
 def session_of(config: pytest.Config) -> EvalSession | None:
@@ -34,14 +37,25 @@ def suite_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
     return SuiteFile.from_parent(parent, path=file_path)
 
 
+def reserved_tags(config: pytest.Config) -> frozenset[str]:
+    """The marker names a suite tag may not be: every marker the running pytest has registered (its
+    own, its plugins', a conftest's, the ini file's) but the ones ctft-eval registers, for suite tags
+    and dimensions (plain labels), and pytest's builtin ones in any case."""
+    names = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")
+             if line.partition(":")[2].strip() != _TAG_MARKER}
+    names -= set(dimensions.names())
+    return frozenset(names) | PYTEST_MARKERS
+
+
 class SuiteFile(pytest.File):
     def collect(self):
         session = session_of(self.config)
         assert session is not None
-        suite = load_suite(self.path, default_latency_budget=session.settings.latency_budget)
+        suite = load_suite(self.path, default_latency_budget=session.settings.latency_budget,
+                           reserved_tags=reserved_tags(self.config))
         for case in session.add_suite(suite):
             for tag in case.tags:
-                self.config.addinivalue_line("markers", f"{tag}: suite tag")
+                self.config.addinivalue_line("markers", f"{tag}: {_TAG_MARKER}")
             for spec in session.specs:
                 for channel in session.channels_for(spec):
                     for dim in case.dimensions:
@@ -54,10 +68,10 @@ class SuiteFile(pytest.File):
                             item.add_marker(tag)
                         yield item
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(self, excinfo):  # pytest 9's Collector.repr_failure takes no `style`
         if isinstance(excinfo.value, SuiteError):
             return f"bad suite file: {excinfo.value}"
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
 
 class CaseFailed(Exception):
@@ -102,4 +116,6 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.case.id} [{self.backend}|{self.channel}|{self.dimension}]"
+        # pytest reports a skip marker's skip at the item's line, which must be a number (0-based)
+        line = max(self.case.line - 1, 0)
+        return self.path, line, f"{self.case.id} [{self.backend}|{self.channel}|{self.dimension}]"

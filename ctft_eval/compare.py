@@ -17,6 +17,7 @@ from ctft_eval import dimensions
 from ctft_eval import record as run_record
 from ctft_eval.record import RunRecord
 from ctft_eval.results import verdicts
+from ctft_eval.settings import TRANSPORT_LIMITS
 from ctft_eval.stats import mcnemar_exact
 
 
@@ -145,7 +146,8 @@ def compare(base: RunView, current: RunView) -> Comparison:
     if changed:
         notes.append(f"suite files changed since the baseline: {', '.join(changed)}")
     settings_diff = sorted(k for k in set(base.settings) | set(current.settings)
-                           if base.settings.get(k) != current.settings.get(k) and k not in ("concurrency", "threads"))
+                           if base.settings.get(k) != current.settings.get(k)
+                           and k not in ("concurrency", "threads", *TRANSPORT_LIMITS))
     if settings_diff:
         notes.append("settings differ: " + ", ".join(
             f"{k} {base.settings.get(k)!r} -> {current.settings.get(k)!r}" for k in settings_diff))

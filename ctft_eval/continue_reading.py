@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ctft_eval.catalog import TOOLS_BY_NAME
+from ctft_eval.depth import MAX_DEPTH, deeper_than
 from ctft_eval.reply import CONTINUE_BLOCK, ToolCall
 
 _CHUNKS = re.compile(r"(```|\n)")
@@ -53,7 +54,7 @@ _RAW_NEWLINE = re.compile(r"([^\\])\n")
 _TOKEN = re.compile(r'"(?:[^"\\]++|\\[\s\S])*+"|[{}\[\]]')  # a string, or a bracket
 _STEP = {"{": 1, "[": 1, "}": -1, "]": -1}
 _UNSAFE_KEY = re.compile(r'["\\\x00-\x1f]')
-_MAX_DEPTH = 500  # deeper JSON is kept as text (V8 parses deeper; Python's parser cannot)
+_MAX_DEPTH = MAX_DEPTH - 1  # a deeper value is kept as text (V8 parses deeper; Python's walkers cannot)
 
 
 @dataclass
@@ -174,7 +175,7 @@ def _value(text: str) -> Any:
         value = _js_loads(text)
     except (ValueError, RecursionError):
         return text
-    return text if text.count("[") + text.count("{") > _MAX_DEPTH and _too_deep(value) else value
+    return text if text.count("[") + text.count("{") > _MAX_DEPTH and deeper_than(value, _MAX_DEPTH) else value
 
 
 def _repair_newlines(text: str) -> str:
@@ -191,17 +192,6 @@ def _escape(content: str) -> str:
         return '"' + content.replace("\n", "\\n") + '"'  # then every newline is escaped: the quick way
     content = _RAW_NEWLINE.sub(lambda n: n.group(1) + "\\n", content)
     return '"' + ("\\n" + content[1:] if content.startswith("\n") else content) + '"'
-
-
-def _too_deep(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > _MAX_DEPTH:
-                return True
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return False
 
 
 def _arguments(events: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -271,13 +261,21 @@ def _why(reading: Reading, mine: ToolCall, other: ToolCall) -> str | None:
         how = "right after END_ARG, with no newline" if _END_TAG.search(reading.last_line) else "inside it"
         return f"the reply ends {how}, so Continue leaves {reading.open_arg!r} open: the call has no arguments ({{}})"
     parts, missing = [], []
+    ends: dict[str, str] = {}  # each argument's first END_ARG line; the names by their first word
+    for n, _, e in reading.args:
+        ends.setdefault(n, e.strip())
+    by_word: dict[str, str] = {}  # (dicts, not a search per key: linear in the number of arguments)
+    for n in ours:
+        head, space, _ = n.partition(" ")
+        if space:
+            by_word.setdefault(head, n)
     for key, value in theirs.items():
         if key in ours:
             if ours[key] != value:
-                end = next((e.strip() for n, _, e in reading.args if n == key), "")
+                end = ends.get(key, "")
                 cut = "" if _END_TAG.fullmatch(end) else f" (its line {_short(end)} ends the argument)"
                 parts.append(f"Continue reads {key} as {_short(ours[key])}{cut}")
-        elif named := next((n for n in ours if n.startswith(key + " ")), None):
+        elif named := by_word.get(key) if " " not in key else next((n for n in ours if n.startswith(key + " ")), None):
             parts.append(f"Continue reads an argument named {named!r}: text on a BEGIN_ARG line is part of the name")
         else:
             missing.append(key)

@@ -1,6 +1,10 @@
 """Fetching replies before the first test: bounded pools per source, progress with an estimate of
 what is left, then the timed requests one at a time after a warm-up. No pytest in here.
 
+Ctrl-C stops it at once: the shared cancellation flag (ctft_eval.cancel) is set, so that no request
+starts or retries after it; queued requests are dropped, the workers (daemon threads) are not
+waited for, and what had finished is handed to the sink before the interrupt goes on.
+
 Requests are grouped by backend and channel: requests that share a long prompt prefix (the tools)
 run back to back, so that runtimes reuse the prefix they evaluated last (llama.cpp does). The timed
 requests likewise, so that each is timed as Continue's user would wait for it: with the preamble
@@ -12,11 +16,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import ExitStack
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 
+from ctft_eval import cancel, interrupts
 from ctft_eval.cases import Case
+from ctft_eval.pool import DaemonPool
 from ctft_eval.record import Key
 from ctft_eval.reply import Reply
 from ctft_eval.sources import NotRecorded, ReplySource
@@ -24,6 +29,8 @@ from ctft_eval.sources import NotRecorded, ReplySource
 Fetched = list[Reply] | NotRecorded
 Sink = Callable[[Key, int, bool, Fetched], None]
 """Called with (key, attempt, timed, replies) as each request finishes."""
+CANCELLED = "cancelled"
+"""The error_kind of a reply whose request was stopped by the cancellation: not a model's answer."""
 
 
 @dataclass
@@ -71,33 +78,53 @@ def fetch_shared(keys: list[Key], sources: dict[str, ReplySource], cases: dict[s
         else f"{next(iter(counts.values()))} at a time"
     say(f"ctft-eval: fetching {len(keys)} replies{times}, {pace}")
     started = time.perf_counter()
-    with ExitStack() as stack:
-        pools = {label: stack.enter_context(ThreadPoolExecutor(max_workers=n, thread_name_prefix="ctft-fetch"))
-                 for label, n in counts.items()}
-        futures = {
-            pools[b].submit(sources[b].replies, cases[c], ch, attempt): ((b, ch, c), attempt)
-            for attempt in range(repeat) for (b, ch, c) in keys
-        }
-        total = len(futures)
-        step = max(1, total // 10)
-        # A chain asks up to one request per step: weigh it so, for the estimate of what is left.
-        weights = {key: len(cases[key[2]].steps) or 1 for key in keys}
-        work, work_done = sum(weights[key] for key, _ in futures.values()), 0
-        try:
-            for done, future in enumerate(as_completed(futures), 1):
-                key, attempt = futures[future]
-                replies = future.result()
-                asked = len(replies) if isinstance(replies, list) else 0
-                # a chain stops early when the model answers without a call: count what it asked
-                work += asked - weights[key]
-                work_done += asked
-                sink(key, attempt, False, replies)
-                if done % step == 0 or done == total:
-                    say(f"ctft-eval: {done}/{total} replies{timing(time.perf_counter() - started, work_done, work)}")
-        except BaseException:
-            for pool in pools.values():
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    pools = {label: DaemonPool(n, "ctft-fetch") for label, n in counts.items()}
+    futures = {
+        pools[b].submit(sources[b].replies, cases[c], ch, attempt): ((b, ch, c), attempt)
+        for attempt in range(repeat) for (b, ch, c) in keys
+    }
+    total = len(futures)
+    step = max(1, total // 10)
+    # A chain asks up to one request per step: weigh it so, for the estimate of what is left.
+    weights = {key: len(cases[key[2]].steps) or 1 for key in keys}
+    work, work_done = sum(weights[key] for key, _ in futures.values()), 0
+    handed: set[Future] = set()
+    try:
+        for done, future in enumerate(as_completed(futures), 1):
+            key, attempt = futures[future]
+            handed.add(future)
+            replies = future.result()
+            asked = len(replies) if isinstance(replies, list) else 0
+            # a chain stops early when the model answers without a call: count what it asked
+            work += asked - weights[key]
+            work_done += asked
+            sink(key, attempt, False, replies)
+            if done % step == 0 or done == total:
+                say(f"ctft-eval: {done}/{total} replies{timing(time.perf_counter() - started, work_done, work)}")
+    except KeyboardInterrupt:
+        finished = [f for f in futures if f.done() and f not in handed]  # before the flag stops the rest
+        cancel.cancel()
+        interrupts.arm()
+        for pool in pools.values():
+            pool.shutdown()
+        for future in finished:
+            replies = _result(future)
+            if replies is not None:
+                sink(*futures[future], False, replies)
+        raise
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
+
+
+def _result(future: Future) -> Fetched | None:
+    """What a finished request fetched; None when it failed, was cancelled, or was cut short."""
+    if future.cancelled() or future.exception() is not None:
+        return None
+    replies = future.result()
+    if isinstance(replies, list) and any(r.error_kind == CANCELLED for r in replies):
+        return None
+    return replies
 
 
 def fetch_timed(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Case], sink: Sink,
@@ -121,6 +148,11 @@ def fetch_timed(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Ca
 
 def fetch(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Case], *, concurrency: int, repeat: int,
           sink: Sink, say: Callable[[str], None], warmups: dict[str, Reply]) -> None:
-    fetch_shared(by_backend_and_channel(plan.shared), sources, cases, concurrency, repeat, sink, say)
-    fetch_timed(Plan(plan.shared, by_backend_and_channel(plan.timed), plan.timed_dimensions),
-                sources, cases, sink, say, warmups)
+    try:
+        fetch_shared(by_backend_and_channel(plan.shared), sources, cases, concurrency, repeat, sink, say)
+        fetch_timed(Plan(plan.shared, by_backend_and_channel(plan.timed), plan.timed_dimensions),
+                    sources, cases, sink, say, warmups)
+    except KeyboardInterrupt:
+        cancel.cancel()  # (the timed requests run on this thread: the interrupt already stopped them)
+        interrupts.arm()
+        raise

@@ -10,12 +10,16 @@ A matcher spec in a suite file is either a plain value (exact) or a one-key mapp
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+from ctft_eval.safe_regex import regex_problem
+from ctft_eval.suite_fields import short
 
 MATCHER_KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "any", "absent")
 _MISSING = object()
@@ -67,14 +71,15 @@ MISSING = _MISSING
 def parse_matcher(spec: Any) -> Matcher:
     """Turn a suite file's matcher spec into a Matcher, or raise MatcherError saying what is wrong."""
     if not isinstance(spec, dict):
-        return Matcher("exact", spec)
+        return Matcher("exact", _json_value(spec))
     if len(spec) != 1:
-        raise MatcherError(f"a matcher mapping has exactly one key of {', '.join(MATCHER_KINDS)}; got {sorted(spec)}")
+        keys = sorted(short(k) for k in spec)
+        raise MatcherError(f"a matcher mapping has exactly one key of {', '.join(MATCHER_KINDS)}; got {keys[:5]}")
     kind, expected = next(iter(spec.items()))
     if kind not in MATCHER_KINDS:
-        raise MatcherError(f"unknown matcher {kind!r}; known: {', '.join(MATCHER_KINDS)}")
+        raise MatcherError(f"unknown matcher {short(kind)}; known: {', '.join(MATCHER_KINDS)}")
     if kind == "exact":
-        return Matcher(kind, expected)
+        return Matcher(kind, _json_value(expected))
     if kind in ("any", "absent"):
         if expected is not True:
             raise MatcherError(f"write `{kind}: true`")
@@ -83,22 +88,41 @@ def parse_matcher(spec: Any) -> Matcher:
     if not values:
         raise MatcherError(f"{kind} needs at least one value")
     if kind == "one_of":
-        return Matcher(kind, tuple(values))
+        return Matcher(kind, tuple(_json_value(v) for v in values))
     if not all(isinstance(v, str) for v in values):
-        raise MatcherError(f"{kind} takes strings, got {expected!r}")
+        raise MatcherError(f"{kind} takes strings, got {short(expected)}")
     if kind == "regex":
         for pattern in values:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise MatcherError(f"bad regex {pattern!r}: {exc}") from None
+            problem = regex_problem(pattern)
+            if problem:
+                raise MatcherError(f"bad regex {short(pattern)}: {problem}")
     if kind == "command":
         for command in values:
             try:
                 shlex.split(command)
             except ValueError as exc:
-                raise MatcherError(f"command {command!r} does not split into words: {exc}") from None
+                raise MatcherError(f"command {short(command)} does not split into words: {exc}") from None
     return Matcher(kind, tuple(values))
+
+
+def _json_value(value: Any) -> Any:
+    """The expected value itself, when it is one a JSON argument can equal: text, a finite number,
+    true/false, null, and lists and mappings (text keys) of those."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise MatcherError(f"numbers must be finite, got {item!r}")
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if not all(isinstance(k, str) for k in item):
+                raise MatcherError(f"mapping keys in an expected value must be text, got {short(item)}")
+            stack.extend(item.values())
+        elif item is not None and not isinstance(item, str | int | float):
+            raise MatcherError(f"an expected value must be text, a number, true/false, null, or a list or "
+                               f"mapping of those; got {short(item)} (quote it to mean the text)")
+    return value
 
 
 # ---- the checks -------------------------------------------------------------------------------

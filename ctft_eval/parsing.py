@@ -5,6 +5,9 @@ Models often write a call in their text instead of (or as well as) the server's 
 fence, or a bare JSON object or array. `calls_in_text` finds them leniently; it never raises, whatever
 the text: a broken attempt becomes a call with a parse error, which the scorers judge. On the continue
 channel, `calls_for_channel` reads instead what Continue itself reads (ctft_eval.continue_reading).
+Nothing parsed nests deeper than ctft_eval.depth.MAX_DEPTH: a deeper BEGIN_ARG value stays text (as
+on the continue channel), deeper JSON arguments make a call with the parse error `too_deep`. Every
+reading is linear in the text's length.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from typing import Any
 from ctft_eval.catalog import TOOLS_BY_NAME
 from ctft_eval.channels import CONTINUE
 from ctft_eval.continue_reading import read_calls
+from ctft_eval.depth import MAX_DEPTH, deeper_than, too_deep_error
 from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, ToolCall
 
 _BLOCK_START = re.compile(r"^[ \t]*(?:```tool[ \t]*\n[ \t]*)?tool_?name[ \t]*:[ \t]*([^\s`]+)", re.I | re.M)
 _ARG = re.compile(r"begin_?arg[ \t]*:[ \t]*([^\s`]+)[ \t]*\n?(.*?)end_?arg", re.I | re.S)
+_ARG_END = re.compile(r"end_?arg", re.I)
 _TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.S)
 _FENCE = re.compile(r"```(?:json|tool_call|javascript|js)?[ \t]*\n(.*?)(?:```|\Z)", re.I | re.S)
 _NAME_HINT = re.compile(r"\"name\"\s*:\s*\"([^\"\\]{1,100})\"")
@@ -52,18 +57,23 @@ def continue_block_calls(text: str) -> list[ToolCall]:
         end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
         body = text[start.end() : end]
         arguments: dict[str, Any] = {}
-        for arg in _ARG.finditer(body):
+        # Every match ends with an END_ARG: none can end after the last one, so the search stops
+        # there (else each BEGIN_ARG after it would scan to the end of the text: quadratic).
+        last_end = max((m.end() for m in _ARG_END.finditer(body)), default=0)
+        for arg in _ARG.finditer(body, 0, last_end):
             arguments[arg.group(1)] = _block_value(arg.group(2).strip())
         calls.append(ToolCall.from_raw(start.group(1), arguments, CONTINUE_BLOCK))
     return calls
 
 
 def _block_value(text: str) -> Any:
-    """Continue takes an argument's text as JSON when it parses, else as a plain string."""
+    """Continue takes an argument's text as JSON when it parses, else as a plain string (also when
+    it nests deeper than MAX_DEPTH, as ctft_eval.continue_reading keeps it)."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):
         return text
+    return text if deeper_than(value, MAX_DEPTH - 1) else value
 
 
 def json_calls(text: str) -> list[ToolCall]:
@@ -82,23 +92,27 @@ def _calls_in_snippet(snippet: str, *, whole: bool) -> list[ToolCall]:
     """Call-shaped JSON values in a snippet; a broken call attempt yields a call with a parse error."""
     values: list[Any] = []
     stripped = snippet.strip()
+    deep = False  # a decode stopped by Python's recursion limit: JSON nested too deep to read
     if whole:
         value = _loads(stripped)
-        if value is not _FAIL:
+        deep = value is _DEEP
+        if value is not _FAIL and value is not _DEEP:
             values.append(value)
     if not values:
-        values = _embedded_json(snippet)
-    calls = [c for v in values for c in _calls_from_value(v)]
+        values, deep_inside = _embedded_json(snippet)
+        deep = deep or deep_inside
+    calls = [c for v in values for c in _calls_from_value(v, stripped)]
     if calls or any(isinstance(v, dict | list) for v in values):
         return calls  # JSON that parsed but holds no call is not a broken call
     hint = _NAME_HINT.search(snippet)
     if hint and _looks_like_a_call(snippet, hint.group(1)):
         raw = snippet[snippet.rfind("{", 0, hint.start()) if "{" in snippet[: hint.start()] else 0 :].strip()
-        return [ToolCall(hint.group(1), raw, None, "call written as JSON that does not parse", TEXT_JSON)]
+        why = too_deep_error() if deep else "call written as JSON that does not parse"
+        return [ToolCall(hint.group(1), raw, None, why, TEXT_JSON)]
     return []
 
 
-_FAIL = object()
+_FAIL, _DEEP = object(), object()
 _SCHEMA_HINT = re.compile(r"\"parameters\"\s*:\s*\{\s*\"type\"\s*:\s*\"object\"")
 
 
@@ -115,15 +129,18 @@ def _looks_like_a_call(snippet: str, name: str) -> bool:
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
+    except RecursionError:  # the C decoder checks the limit at each level and unwinds cleanly
+        return _DEEP
+    except ValueError:
         return _FAIL
 
 
-def _embedded_json(text: str) -> list[Any]:
-    """JSON objects/arrays that start somewhere in free text (outermost only)."""
+def _embedded_json(text: str) -> tuple[list[Any], bool]:
+    """JSON objects/arrays that start somewhere in free text (outermost only), and whether one was
+    too deep to decode."""
     decoder = json.JSONDecoder()
     found: list[Any] = []
-    pos, scans = 0, 0
+    pos, scans, deep = 0, 0, False
     while scans < _MAX_SCANS:
         starts = [i for i in (text.find("{", pos), text.find("[", pos)) if i != -1]
         if not starts:
@@ -132,17 +149,20 @@ def _embedded_json(text: str) -> list[Any]:
         scans += 1
         try:
             value, end = decoder.raw_decode(text, i)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as exc:
+            deep = deep or isinstance(exc, RecursionError)
             pos = i + 1
             continue
         found.append(value)
         pos = end
-    return found
+    return found, deep
 
 
-def _calls_from_value(value: Any) -> list[ToolCall]:
+def _calls_from_value(value: Any, raw: str) -> list[ToolCall]:
+    """The calls a decoded value holds; `raw` (the text it was read from) is the raw arguments of
+    a call whose arguments nest too deep to keep."""
     if isinstance(value, list):
-        return [c for item in value[:50] for c in _calls_from_value(item) if isinstance(item, dict)]
+        return [c for item in value[:50] if isinstance(item, dict) for c in _calls_from_value(item, raw)]
     if not isinstance(value, dict):
         return []
     if isinstance(value.get("function"), dict) and "name" in value["function"]:
@@ -152,6 +172,8 @@ def _calls_from_value(value: Any) -> list[ToolCall]:
         return []
     for key in ("arguments", "parameters"):
         if key in value:
+            if deeper_than(value[key], MAX_DEPTH):
+                return [ToolCall(name, raw, None, too_deep_error(), TEXT_JSON)]
             return [ToolCall.from_raw(name, value[key], TEXT_JSON)]
     if name in TOOLS_BY_NAME:
         return [ToolCall.from_raw(name, {}, TEXT_JSON)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ctft_eval import dimensions
+from ctft_eval import cancel, dimensions, interrupts
 from ctft_eval.collect import DEFAULT_SUITE_FILES, SESSION, CaseFailed, CaseItem, session_of, suite_file
 from ctft_eval.report import terminal
 from ctft_eval.session import ConfigError, EvalSession, Options
@@ -118,20 +118,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> None:
         state.other_failures += 1
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo) -> None:
+    """Ctrl-C: stop every request in flight (no retries after it); another Ctrl-C exits at once."""
+    cancel.cancel()
+    interrupts.arm()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: EvalSession | None = session_of(session.config)
     if state is None:
         return
     try:
+        status = int(session.exitstatus)
+        if cancel.cancelled() and status != pytest.ExitCode.INTERNAL_ERROR:
+            status = pytest.ExitCode.INTERRUPTED  # (also when a second Ctrl-C cut pytest's own handling short)
         if state.entries:
-            status = int(session.exitstatus)
             interrupted = status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-            session.exitstatus = pytest.ExitCode(state.finish(status, interrupted, session.config.rootpath))
+            status = state.finish(status, interrupted, session.config.rootpath)
+        session.exitstatus = pytest.ExitCode(status) if status in {c.value for c in pytest.ExitCode} else status
     finally:
         state.close()
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    interrupts.disarm()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     state = session_of(config)
-    if state is not None and state.record is not None and state.scored:
+    if state is None or state.record is None:
+        return
+    if state.scored:
         terminal.write_session(terminalreporter, state)
+    else:
+        terminal.write_record_line(terminalreporter, state)

@@ -2,24 +2,32 @@
 
 The plugin builds it; the summary, the gates, `compare`, the reports and replay all read it. Its
 JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier format
-`ctft-eval-run/1` (see ctft_eval.record_v1), so committed baselines keep loading.
+`ctft-eval-run/1` (see ctft_eval.record_v1), so committed baselines keep loading. `read()` and
+`parse()` check the structure first (ctft_eval.record_check): a file that is not a usable record is
+one RecordError naming the file and the field. What is written never nests deeper than it reads
+(a reply's content is kept to ctft_eval.depth's limit), so the builder never recurses on a model's
+output past Python's limit.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ctft_eval.atomic import write_json
 from ctft_eval.backends import ModelIdentity
-from ctft_eval.reply import Reply
+from ctft_eval.depth import MAX_DEPTH, clipped, deeper_than, too_deep_error
+from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.scorers.outcome import Outcome
 
 FORMAT = "ctft-eval-run/2"
 
 Key = tuple[str, str, str]  # (backend label, channel, case id)
+CONTENT_DEPTH = MAX_DEPTH + 16
+"""The deepest a reply's raw response (or a backend's details) is written; deeper parts are replaced
+by a note. A tool call's arguments deeper than MAX_DEPTH are written as unusable (too_deep)."""
 
 
 class RecordError(ValueError):
@@ -113,11 +121,11 @@ class Entry:
         out: dict[str, Any] = {
             "backend": self.backend, "channel": self.channel, "case": self.case,
             "outcomes": {d: o.to_dict() for d, o in self.outcomes.items()},
-            "replies": [r.to_dict() for r in self.replies],
-            "timed_replies": [r.to_dict() for r in self.timed_replies],
+            "replies": [reply_json(r) for r in self.replies],
+            "timed_replies": [reply_json(r) for r in self.timed_replies],
         }
         if self.repeats:
-            out["repeats"] = [[r.to_dict() for r in replies] for replies in self.repeats]
+            out["repeats"] = [[reply_json(r) for r in replies] for replies in self.repeats]
         if self.repeats or self.attempts:
             out["attempts"] = self.attempts
         return out
@@ -190,7 +198,7 @@ class RunRecord:
             "finished": self.finished,
             "complete": self.complete,
             "exit_status": self.exit_status,
-            "backends": {label: identity.to_json() for label, identity in self.backends.items()},
+            "backends": {label: clipped(i.to_json(), CONTENT_DEPTH) for label, i in self.backends.items()},
             "channels": self.channels,
             "profile": self.profile,
             "repeat": self.repeat,
@@ -198,7 +206,7 @@ class RunRecord:
             "gate_thresholds": self.gate_thresholds,
             "suites": [asdict(s) for s in self.suites],
             "cases": {cid: c.to_json() for cid, c in self.cases.items()},
-            "warmups": {k: r.to_dict() for k, r in self.warmups.items()},
+            "warmups": {k: reply_json(r) for k, r in self.warmups.items()},
             "runs": [asdict(r) for r in self.runs],
             "gates": [g.to_dict() for g in self.gates],
             "results": [e.to_json() for e in self.results],
@@ -228,6 +236,17 @@ class RunRecord:
         )
 
 
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """A reply as the record holds it: content nested deeper than the readers take is not kept
+    (a native call's arguments become unusable, too_deep; a raw response's deep parts a note)."""
+    deep = [c.arguments is not None and deeper_than(c.arguments, MAX_DEPTH) for c in reply.tool_calls]
+    if any(deep) or deeper_than(reply.raw, CONTENT_DEPTH):
+        calls = [ToolCall(c.name, c.raw_arguments, None, too_deep_error(), c.source) if d else c
+                 for c, d in zip(reply.tool_calls, deep, strict=True)]
+        reply = replace(reply, tool_calls=calls, raw=clipped(reply.raw, CONTENT_DEPTH))
+    return reply.to_dict()
+
+
 def write_atomic(path: Path, record: RunRecord) -> None:
     """Write the record atomically (ctft_eval.atomic): a reader sees the old file or the new one."""
     write_json(path, record.to_json(), default=str)
@@ -236,16 +255,25 @@ def write_atomic(path: Path, record: RunRecord) -> None:
 def parse(data: Any, source: str) -> RunRecord:
     """A record from its decoded JSON (either format); RecordError names what is wrong."""
     from ctft_eval import record_v1
+    from ctft_eval.record_check import Problem, check  # (it imports this module's dataclasses)
 
     if not isinstance(data, dict):
-        raise RecordError(f"{source}: not a ctft-eval run record (a JSON {type(data).__name__}, not an object)")
+        what = "null" if data is None else f"a JSON {type(data).__name__}"
+        raise RecordError(f"{source}: not a ctft-eval run record ({what}, not an object)")
     fmt = data.get("format")
-    if fmt not in (FORMAT, record_v1.FORMAT):
-        raise RecordError(f"{source}: not a ctft-eval run record (format {fmt!r}; this version reads "
+    if not isinstance(fmt, str) or fmt not in (FORMAT, record_v1.FORMAT):
+        shown = repr(fmt) if fmt is None or isinstance(fmt, str | int | float) else f"a JSON {type(fmt).__name__}"
+        raise RecordError(f"{source}: not a ctft-eval run record (format {shown[:80]}; this version reads "
                           f"{FORMAT} and {record_v1.FORMAT})")
     try:
-        return RunRecord.from_json(record_v1.upgrade(data) if fmt == record_v1.FORMAT else data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if fmt == record_v1.FORMAT:
+            check(data, format_1=True)
+            data = record_v1.upgrade(data)
+        check(data)
+        return RunRecord.from_json(data)
+    except Problem as exc:
+        raise RecordError(f"{source}: broken run record: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # what the checks do not foresee
         raise RecordError(f"{source}: broken run record ({type(exc).__name__}: {exc})") from None
 
 
@@ -257,4 +285,9 @@ def read(path: Path | str) -> RunRecord:
         raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RecordError(f"{path}: not JSON: {exc}") from None
+    except RecursionError:
+        from ctft_eval.record_check import RECORD_DEPTH
+
+        raise RecordError(f"{path}: broken run record: nests too deep to read (a record nests at most "
+                          f"{RECORD_DEPTH} levels)") from None
     return parse(data, str(path))

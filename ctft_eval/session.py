@@ -8,14 +8,14 @@ turns into a usage error.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ctft_eval import dimensions
-from ctft_eval import record as run_record
+from ctft_eval import cancel, dimensions, interrupts, record_path, redact
 from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
 from ctft_eval.cases import Case, Suite, SuiteError
 from ctft_eval.channels import CHANNELS
@@ -95,14 +95,22 @@ class EvalSession:
     record: RunRecord | None = None
     comparisons: list[Comparison] = field(default_factory=list)
     verdict: Verdict | None = None
+    interrupted: bool = False
+    written: record_path.Written | None = None
+    """Where the record went at the end (and why not where it was asked for, if so)."""
 
     @classmethod
     def configure(cls, opts: Options, pyproject: Path | None) -> EvalSession:
+        cancel.reset()
+        redact.forget()
+        redact.remember(*redact.secrets_in(opts.ollama_host), os.environ.get("OPENAI_API_KEY"))
+        for text in opts.backends:
+            redact.remember(*redact.secrets_in(text.partition("@")[2]))
         try:
             settings = load_settings(pyproject)
             specs = [parse_spec(s) for s in opts.backends]
         except (SettingsError, BackendUnavailable) as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(redact.redact(str(exc))) from None
         labels = [s.label for s in specs]
         if len(set(labels)) != len(labels):
             raise ConfigError(f"the same backend is named twice: {', '.join(labels)}")
@@ -130,8 +138,11 @@ class EvalSession:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         channels = tuple(dict.fromkeys(c for spec in specs for c in channel_for(opts.channel, profile, spec.model)))
-        return cls(settings, specs, channels or CHANNELS, opts.strict,
-                   Path(opts.record).resolve() if opts.record else None, opts.repeat, baselines,
+        record = Path(opts.record).expanduser().resolve() if opts.record else None
+        why = record_path.problem(record) if record is not None else None
+        if why:
+            raise ConfigError(f"--ctft-record {opts.record}: {record} {why}")
+        return cls(settings, specs, channels or CHANNELS, opts.strict, record, opts.repeat, baselines,
                    {"ollama_host": opts.ollama_host, "repeat": opts.repeat}, profile, opts.channel)
 
     def channels_for(self, spec: BackendSpec) -> tuple[str, ...]:
@@ -170,17 +181,24 @@ class EvalSession:
             source = open_source(spec, self.settings, self.options, self.profile)
             self.sources[label] = source
             try:
-                self.identities[label] = source.open(channels)
+                self.identities[label] = redact.redact_identity(source.open(channels))
             except BackendUnavailable as exc:
-                raise ConfigError(str(exc)) from None
-            say(f"ctft-eval: {spec} ready ({', '.join(channels)} channel{'s' if len(channels) > 1 else ''})")
+                raise ConfigError(redact.redact(str(exc))) from None
+            say(f"ctft-eval: {redact.redact(str(spec))} ready "
+                f"({', '.join(channels)} channel{'s' if len(channels) > 1 else ''})")
         timed = {d.name for d in dimensions.registered() if d.timed}
         plan = Plan([k for k, d in wanted if d not in timed], [k for k, d in wanted if d in timed],
                     tuple(d for d in dimensions.names() if d in {d for _, d in wanted} & timed))
-        fetch(plan, self.sources, self.cases, concurrency=self.settings.concurrency, repeat=self.repeat,
-              sink=self._store, say=say, warmups=self.warmups)
+        try:
+            fetch(plan, self.sources, self.cases, concurrency=self.settings.concurrency, repeat=self.repeat,
+                  sink=self._store, say=say, warmups=self.warmups)
+        finally:
+            for reply in self.warmups.values():
+                redact.redact_reply(reply)
 
     def _store(self, key: Key, attempt: int, timed: bool, replies: Fetched) -> None:
+        for reply in replies if isinstance(replies, list) else ():
+            redact.redact_reply(reply)  # before anything scores, prints or records it
         with self.lock:
             self.fetched[(key, attempt, timed)] = replies
             if isinstance(replies, list):
@@ -234,7 +252,9 @@ class EvalSession:
         return any(e.outcomes for e in self.entries.values())
 
     def finish(self, status: int, interrupted: bool, rootpath: Path) -> int:
-        """Gates, comparisons, the exit status, and the record (written when asked for)."""
+        """Gates, comparisons, the exit status, and the record (written when asked for; when that
+        fails, a copy goes to the temporary folder and `written` says where and why)."""
+        self.interrupted = interrupted and status == interrupts.INTERRUPTED  # (not an internal error)
         record = self.build_record(status, interrupted, rootpath)
         gates: list[Gate] = evaluate(record, self.settings.gates)
         if self.baselines and self.scored:
@@ -246,7 +266,7 @@ class EvalSession:
         record.gates, record.exit_status = gates, self.verdict.exit_status
         self.record = record
         if self.record_path is not None:
-            run_record.write_atomic(self.record_path, record)
+            self.written = record_path.write(self.record_path, record)
         return self.verdict.exit_status
 
     def build_record(self, status: int, interrupted: bool, rootpath: Path) -> RunRecord:
@@ -261,6 +281,14 @@ class EvalSession:
         return regression_settings(self.settings.regression)
 
     def close(self) -> None:
-        for source in self.sources.values():
-            source.close()
+        sources = list(self.sources.values())
         self.sources.clear()
+        if cancel.cancelled():  # a request may still hold a connection: do not wait for it
+            threading.Thread(target=_close_all, args=(sources,), name="ctft-close", daemon=True).start()
+        else:
+            _close_all(sources)
+
+
+def _close_all(sources: list[ReplySource]) -> None:
+    for source in sources:
+        source.close()

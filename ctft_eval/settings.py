@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ctft_eval import dimensions
+from ctft_eval.reply import MAX_JSON_DEPTH
 from ctft_eval.scorers.judging import SCHEMAS
 
 
@@ -37,6 +38,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+TRANSPORT_LIMITS = ("retry_max_wait", "retry_budget", "max_reply_bytes", "max_json_depth")
+"""Settings that bound the transport, not the sampling: records without them compare as equal."""
+
+
 class SettingsError(ValueError):
     pass
 
@@ -50,9 +55,19 @@ class Settings:
     num_ctx: int = 8192
     max_tokens: int = 512
     timeout: float = 120.0
+    """Seconds one request may take, all of it: connect, headers, body, stream (a deadline, not per read)."""
     concurrency: int = 4
     latency_budget: float = 2.0
     retries: int = 2
+    """More attempts after a 429, a 5xx or a connection failure (ctft_eval.backends.retry)."""
+    retry_max_wait: float = 30.0
+    """The longest wait before a retry; a server's Retry-After beyond it is not waited for (no retry)."""
+    retry_budget: float = 300.0
+    """Seconds from a request's first attempt after which no further attempt starts."""
+    max_reply_bytes: int = 8 * 1024 * 1024
+    """A reply larger than this is not read (too_large)."""
+    max_json_depth: int = MAX_JSON_DEPTH
+    """JSON nested deeper is not read: a reply's envelope (too_deep), or a call's argument text (invalid)."""
     keep_alive: str = "30m"
     threads: int = 0
     """CPU threads of an in-process model (the llamacpp backend); 0: every core."""
@@ -79,6 +94,15 @@ class Settings:
         """Values that are of the right type but make no sense."""
         if self.schema not in SCHEMAS:
             raise SettingsError(f"schema must be one of {', '.join(SCHEMAS)}, got {self.schema!r}")
+        if not 2 <= self.max_json_depth <= 500:  # the clients' JSON decoders recurse (Python's limit: ~1000)
+            raise SettingsError(f"max_json_depth must be between 2 and 500, got {self.max_json_depth}")
+        if self.max_reply_bytes < 1024:
+            raise SettingsError(f"max_reply_bytes must be at least 1024, got {self.max_reply_bytes}")
+        for key in ("timeout", "retry_max_wait", "retry_budget"):
+            if not getattr(self, key) >= 0:
+                raise SettingsError(f"{key} must be a number of seconds, at least 0, got {getattr(self, key)}")
+        if self.retries < 0:
+            raise SettingsError(f"retries must be at least 0, got {self.retries}")
 
     def request_settings(self) -> dict[str, Any]:
         data = asdict(self)

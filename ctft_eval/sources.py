@@ -11,7 +11,7 @@ is scored as a missing case, never as passed). Two sources exist:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -86,7 +86,7 @@ class ReplaySource:
         try:
             record = run_record.read(self.path)
         except run_record.RecordError as exc:
-            raise BackendUnavailable(f"cannot replay {self.path}: {exc}") from None
+            raise BackendUnavailable(f"cannot replay {exc}") from None  # (it names the file)
         recorded = list(record.backends)
         if not recorded:
             raise BackendUnavailable(f"{self.path} records no backend to replay")
@@ -122,7 +122,9 @@ class ReplaySource:
 
 
 def reparsed(recorded: Reply) -> Reply:
-    reply = Reply.from_dict(recorded.to_dict())
+    """A copy of a recorded reply whose calls written in text are read again (a shallow copy: no
+    walk of its content, which may nest as deep as a model wrote it)."""
+    reply = replace(recorded, tool_calls=[replace(c) for c in recorded.tool_calls], timings=replace(recorded.timings))
     native = [c for c in reply.tool_calls if c.source == STRUCTURED]
     if not reply.error:
         reply.tool_calls = native or calls_for_channel(reply.text, reply.channel)

@@ -21,13 +21,16 @@ Messages use one neutral shape that each backend turns into its wire format:
   {"role": "assistant", "content": str, "tool_calls": [{"id": str, "name": str, "arguments": dict}]}
   {"role": "tool", "content": str, "tool_name": str, "tool_call_id": str}
 
+The HTTP backends (ollama, openai) send every request through one guarded path: the retry policy
+(ctft_eval.backends.retry), under a budget that bounds time, size, bytes and depth
+(ctft_eval.backends.guard); whatever a server sends becomes a Reply with a named failure
+(ctft_eval.backends.failures).
+
 The kind `replay` is not a backend: `replay:RECORD.json` names a reply source (ctft_eval.sources).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -51,7 +54,10 @@ class BackendSpec:
     url: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.model}" + (f"@{self.url}" if self.url else "")
+        """For display: credentials in the URL masked (ctft_eval.redact); `url` keeps them."""
+        from ctft_eval.redact import redact
+
+        return redact(f"{self.kind}:{self.model}" + (f"@{self.url}" if self.url else ""))
 
     @property
     def label(self) -> str:
@@ -137,16 +143,3 @@ def parse_spec(text: str) -> BackendSpec:
 def make_backend(spec: BackendSpec, settings: Settings, options: dict[str, Any]) -> Backend:
     return backend_class(spec.kind)(spec, settings, options)
 
-
-def with_retries(
-    attempt: Callable[[], Reply], retryable: Callable[[Reply], bool], retries: int, backoff: float = 0.5
-) -> Reply:
-    """Run one request, again after a pause while the failure is retryable (bounded)."""
-    reply = attempt()
-    tries = 1
-    while reply.error and retryable(reply) and tries <= retries:
-        time.sleep(backoff * 2 ** (tries - 1))
-        reply = attempt()
-        tries += 1
-    reply.attempts = tries
-    return reply

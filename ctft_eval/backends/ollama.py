@@ -1,8 +1,16 @@
-"""`ollama:MODEL` — the official `ollama` client on Ollama's native /api/chat (NDJSON streaming)."""
+"""`ollama:MODEL` — the official `ollama` client on Ollama's native /api/chat (NDJSON streaming).
+
+Requests go through the guarded path (ctft_eval.backends.guard, .retry, .failures). The client is
+the official one; only the class it reads each streamed chunk into is ours (`_ChatResponse`): it
+takes a tool call's `arguments` as whatever JSON value the server sent, so that arguments that are
+a list, a number or a string (what the model emitted, as Continue would receive it) are scored as
+invalid arguments instead of failing the client's validation; null means no arguments.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from typing import Any
@@ -11,7 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, with_retries
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, guard, retry
+from ctft_eval.backends.failures import classify
 from ctft_eval.channels import NATIVE
 from ctft_eval.reply import STRUCTURED, Reply, Timings, ToolCall
 from ctft_eval.settings import Settings
@@ -39,6 +48,29 @@ def resolve_host(explicit: str | None) -> str:
     return f"{parts.scheme}://{host}:{port}{parts.path}"
 
 
+class _Function(ollama.Message.ToolCall.Function):
+    arguments: Any = None  # the model's output as the server sent it; ToolCall.from_raw judges it
+
+
+class _ToolCall(ollama.Message.ToolCall):
+    function: _Function
+
+
+class _Message(ollama.Message):
+    tool_calls: list[_ToolCall] | None = None
+
+
+class _ChatResponse(ollama.ChatResponse):
+    message: _Message
+
+
+class _Client(ollama.Client):
+    """The official client, reading chat chunks into `_ChatResponse` (see the module docstring)."""
+
+    def _request(self, cls: Any, *args: Any, **kwargs: Any) -> Any:
+        return super()._request(_ChatResponse if cls is ollama.ChatResponse else cls, *args, **kwargs)
+
+
 class OllamaBackend:
     max_concurrency: int | None = None
 
@@ -46,7 +78,7 @@ class OllamaBackend:
         self.spec = spec
         self.host = resolve_host(spec.url or options.get("ollama_host"))
         self.settings = settings
-        self.client = ollama.Client(host=self.host, timeout=settings.timeout)
+        self.client = _Client(host=self.host, timeout=settings.timeout, transport=guard.transport(httpx))
 
     def close(self) -> None:
         self.client._client.close()
@@ -72,6 +104,12 @@ class OllamaBackend:
                 f"cannot reach Ollama at {self.host} ({exc}). Start it with `ollama serve`, or point "
                 "--ollama-host / OLLAMA_HOST at the server."
             ) from None
+        except Exception as exc:  # a body that is not Ollama's answer at all
+            _, reason = classify(exc, None)
+            raise BackendUnavailable(
+                f"the server at {self.host} does not answer /api/show as Ollama does ({reason}); is "
+                "--ollama-host / OLLAMA_HOST the address of an Ollama server?"
+            ) from None
         capabilities = list(shown.capabilities or [])
         if NATIVE in channels and "tools" not in capabilities:
             raise BackendUnavailable(
@@ -94,21 +132,18 @@ class OllamaBackend:
                 if entry.model in (model, f"{model}:latest") or entry.model.removesuffix(":latest") == model:
                     identity["digest"] = entry.digest
                     identity["size"] = entry.size
-        except (ollama.ResponseError, ConnectionError, httpx.HTTPError) as exc:
-            identity["digest_error"] = str(exc)
+        except Exception as exc:  # the digest is a nicety: a broken /api/tags only loses it
+            identity["digest_error"] = classify(exc, None)[1] if not isinstance(exc, ollama.ResponseError) else str(exc)
         return ModelIdentity(str(self.spec), identity.get("digest"), details.get("quantization_level"),
                              identity["template_sha256"], identity)
 
     # ---- one request ----------------------------------------------------------------------------
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings, **_: Any) -> Reply:
-        return with_retries(
-            lambda: self._chat_once(messages, tools, settings),
-            lambda r: r.error_kind in ("connection", "http_503"),
-            settings.retries,
-        )
+        return retry.send(lambda budget: self._chat_once(messages, tools, settings, budget), settings)
 
-    def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings) -> Reply:
+    def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
+                   budget: guard.Budget) -> Reply:
         options = {
             "temperature": settings.temperature,
             "seed": settings.seed,
@@ -130,30 +165,33 @@ class OllamaBackend:
                 keep_alive=settings.keep_alive,
             )
             for chunk in stream:
+                budget.check()
                 message = chunk.message
                 if reply.timings.ttft_s is None and (message.content or message.tool_calls):
                     reply.timings.ttft_s = time.perf_counter() - start
                 if message.content:
                     text_parts.append(message.content)
                 for call in message.tool_calls or []:
+                    arguments = call.function.arguments
+                    value = json.dumps(arguments) if isinstance(arguments, str) else arguments  # a JSON string value
                     reply.tool_calls.append(
-                        ToolCall.from_raw(call.function.name, dict(call.function.arguments or {}), STRUCTURED)
-                    )
+                        ToolCall.from_raw(call.function.name, value, STRUCTURED, settings.max_json_depth))
                 if message.tool_calls:
                     call_chunks.append(chunk.model_dump(mode="json"))
                 if chunk.done:
                     last = chunk.model_dump(mode="json")
         except ollama.ResponseError as exc:
-            reply.error = exc.error
-            reply.error_kind = "stream_error" if exc.status_code == -1 else f"http_{exc.status_code}"
-            if "error parsing tool call" in str(exc.error):
-                reply.error_kind = "server_tool_parse_error"
-        except (ConnectionError, httpx.ConnectError) as exc:
-            reply.error, reply.error_kind = f"connection to {self.host} failed: {exc}", "connection"
-        except httpx.TimeoutException:
-            reply.error, reply.error_kind = f"no answer within {settings.timeout:g} s", "timeout"
-        except httpx.HTTPError as exc:
-            reply.error, reply.error_kind = f"{type(exc).__name__}: {exc}", "transport"
+            if budget.stop or budget.fired:
+                reply.error_kind, reply.error = classify(exc, budget)
+            else:
+                reply.error = str(exc.error)
+                reply.error_kind = "stream_error" if exc.status_code == -1 else f"http_{exc.status_code}"
+                if "error parsing tool call" in reply.error:
+                    reply.error_kind = "server_tool_parse_error"
+        except Exception as exc:  # whatever the server sent: a named failure, never a raise (failures.py)
+            reply.error_kind, reply.error = classify(exc, budget)
+            if reply.error_kind == "connection":
+                reply.error = f"connection to {self.host} failed: {reply.error}"
         reply.timings.wall_s = time.perf_counter() - start
         if reply.error is None and not last:
             reply.error, reply.error_kind = "the stream ended without its done chunk (truncated)", "truncated_stream"

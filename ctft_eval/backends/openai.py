@@ -1,5 +1,16 @@
 """`openai:MODEL[@URL]` — the official `openai` client against any OpenAI-compatible server
-(llama.cpp's server, vLLM, LM Studio, Ollama's /v1, ...), streaming chat completions."""
+(llama.cpp's server, vLLM, LM Studio, Ollama's /v1, ...), streaming chat completions.
+
+Requests go through the guarded path (ctft_eval.backends.guard, .retry, .failures). Each streamed
+chunk is read from its JSON form with the protocol's types checked: a chunk that is not an object,
+`choices` that is not a list, content or an argument fragment that is not a string is the server
+breaking the protocol (malformed_response). The argument text the fragments join into is the
+model's, and scored however it reads (ctft_eval.reply.ToolCall.from_raw).
+
+Preflight asks GET /models. Some servers have none (a 404): then one minimal chat request
+(max_tokens 1) tells a server without a model list (any answer but 404) from a wrong base path
+(404 there too), which would otherwise turn every case into a backend error.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +19,17 @@ import os
 import time
 from typing import Any
 
+import httpx2
 import openai
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, with_retries
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, guard, retry
+from ctft_eval.backends.failures import Malformed, classify
 from ctft_eval.reply import STRUCTURED, Reply, ToolCall
 from ctft_eval.settings import Settings
 
 PLACEHOLDER_KEY = "ctft-eval-local"  # local servers ignore the key, but the client insists on one
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
 
 
 class OpenAIBackend:
@@ -33,43 +48,73 @@ class OpenAIBackend:
             api_key=os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY,
             max_retries=0,  # retries are ours: bounded, counted, and never hidden inside a latency figure
             timeout=settings.timeout,
+            http_client=openai.DefaultHttpxClient(transport=guard.transport(httpx2), timeout=settings.timeout),
         )
 
     def close(self) -> None:
         self.client.close()
 
     def preflight(self, channels: tuple[str, ...]) -> ModelIdentity:
+        url = self.base_url
         try:
-            served = [m.id for m in self.client.models.list()]
+            served = [str(m.id) for m in self.client.models.list()]
         except openai.APIConnectionError as exc:
-            raise BackendUnavailable(
-                f"cannot reach the OpenAI-compatible server at {self.base_url} ({exc.__cause__ or exc}). "
-                "Start it, or fix the URL after @ in --backend."
-            ) from None
+            raise self._unreachable(exc) from None
         except openai.NotFoundError:
-            return ModelIdentity(str(self.spec), details={"base_url": self.base_url, "served_models": None})
-            # (some servers have no /models)
+            return self._without_model_list()
         except openai.APIStatusError as exc:
             raise BackendUnavailable(
-                f"the server at {self.base_url} answered GET /models with {exc.status_code}: {exc.message}"
+                f"the server at {url} answered GET {url}/models with {exc.status_code}: {exc.message}"
+            ) from None
+        except Exception as exc:  # a body that is not a model list
+            raise BackendUnavailable(
+                f"the server at {url} answered GET {url}/models with something that is not a model list "
+                f"({classify(exc, None)[1]}); is {url} the base URL of an OpenAI-compatible API (it usually "
+                "ends in /v1)?"
             ) from None
         if self.spec.model not in served and len(served) != 1:
             raise BackendUnavailable(
-                f"the server at {self.base_url} does not serve model {self.spec.model!r}; it serves: "
+                f"the server at {url} does not serve model {self.spec.model!r}; it serves: "
                 f"{', '.join(served) or 'nothing'}. Use one of those names in --backend."
             )
-        return ModelIdentity(str(self.spec), details={"base_url": self.base_url, "served_models": served})
+        return ModelIdentity(str(self.spec), details={"base_url": url, "served_models": served})
+
+    def _unreachable(self, exc: Exception) -> BackendUnavailable:
+        return BackendUnavailable(
+            f"cannot reach the OpenAI-compatible server at {self.base_url} ({exc.__cause__ or exc}). "
+            "Start it, or fix the URL after @ in --backend."
+        )
+
+    def _without_model_list(self) -> ModelIdentity:
+        """GET /models was a 404: a server without a model list, or a wrong base path; ask the chat endpoint."""
+        url = self.base_url
+        try:
+            self.client.chat.completions.create(model=self.spec.model, max_tokens=1, stream=False,
+                                                messages=[{"role": "user", "content": "ping"}])
+        except openai.NotFoundError as exc:
+            message = _error_message(exc)
+            if "model" in message.lower():
+                raise BackendUnavailable(f"the server at {url} does not serve model {self.spec.model!r}: "
+                                         f"{message}") from None
+            raise BackendUnavailable(
+                f"nothing answers at {url}: GET {url}/models and POST {url}/chat/completions are both 404 "
+                f"({message}). Check the base path after @ in --backend; OpenAI-compatible servers usually "
+                "serve under /v1 (e.g. http://127.0.0.1:8080/v1)."
+            ) from None
+        except openai.APIConnectionError as exc:
+            raise self._unreachable(exc) from None
+        except Exception:
+            pass  # the chat endpoint is there (it refused or garbled a one-token request: the cases will tell)
+        return ModelIdentity(str(self.spec), details={"base_url": url, "served_models": None,
+                                                      "models_endpoint": "404; POST /chat/completions answers"})
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
              parallel_tool_calls: bool | None = None) -> Reply:
-        return with_retries(
-            lambda: self._chat_once(messages, tools, settings, parallel_tool_calls),
-            lambda r: r.error_kind in ("connection", "timeout", "http_429") or r.error_kind.startswith("http_5"),
-            settings.retries,
-        )
+        return retry.send(lambda budget: self._chat_once(messages, tools, settings, budget, parallel_tool_calls),
+                          settings)
 
     def _chat_once(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
-                   parallel_tool_calls: bool | None = None) -> Reply:
+                   budget: guard.Budget, parallel_tool_calls: bool | None = None) -> Reply:
         reply = Reply()
         text_parts: list[str] = []
         slots: list[dict[str, Any]] = []  # accumulated tool calls, keyed by (index, id)
@@ -93,39 +138,49 @@ class OpenAIBackend:
                 **kwargs,
             )
             for chunk in stream:
+                budget.check()
                 chunks_seen += 1
-                if chunk.usage is not None:
-                    usage = chunk.usage.model_dump()
-                for choice in chunk.choices or []:
-                    delta = choice.delta
-                    if delta is not None:
-                        if reply.timings.ttft_s is None and (delta.content or delta.tool_calls):
-                            reply.timings.ttft_s = time.perf_counter() - start
-                        if delta.content:
-                            text_parts.append(delta.content)
-                        for fragment in delta.tool_calls or []:
-                            _accumulate(slots, fragment)
-                    if choice.finish_reason:
-                        reply.finish_reason = choice.finish_reason
-        except openai.APITimeoutError:
-            reply.error, reply.error_kind = f"no answer within {settings.timeout:g} s", "timeout"
-        except openai.APIConnectionError as exc:
-            reply.error = f"connection to {self.base_url} failed: {exc.__cause__ or exc}"
-            reply.error_kind = "connection"
+                data = _as_json(chunk)
+                if isinstance(data.get("usage"), dict):
+                    usage = data["usage"]
+                for choice in _field(data, "choices", list, "choices", []):
+                    choice = _typed(choice, dict, "a choice")
+                    delta = _field(choice, "delta", dict, "a choice's delta", {})
+                    content = _field(delta, "content", str, "delta.content", "")
+                    fragments = _field(delta, "tool_calls", list, "delta.tool_calls", [])
+                    if reply.timings.ttft_s is None and (content or fragments):
+                        reply.timings.ttft_s = time.perf_counter() - start
+                    if content:
+                        text_parts.append(content)
+                    for fragment in fragments:
+                        _accumulate(slots, _typed(fragment, dict, "a tool-call fragment"))
+                    finish = _field(choice, "finish_reason", str, "finish_reason", None)
+                    if finish:
+                        reply.finish_reason = finish
         except openai.APIStatusError as exc:
-            reply.error, reply.error_kind = f"{exc.status_code}: {_error_message(exc)}", f"http_{exc.status_code}"
-        except openai.APIError as exc:  # an error event in the middle of the stream
-            reply.error, reply.error_kind = str(exc.message), "stream_error"
+            if budget.stop or budget.fired:
+                reply.error_kind, reply.error = classify(exc, budget)
+            else:
+                reply.error, reply.error_kind = f"{exc.status_code}: {_error_message(exc)}", f"http_{exc.status_code}"
+        except openai.APIError as exc:  # an error event in the middle of the stream, or a failed connection
+            reply.error_kind, reply.error = classify(exc, budget)
+            if type(exc) is openai.APIError and not (budget.stop or budget.fired):
+                reply.error, reply.error_kind = str(exc.message), "stream_error"
+            elif reply.error_kind == "connection":
+                reply.error = f"connection to {self.base_url} failed: {reply.error}"
+        except Exception as exc:  # whatever the server sent: a named failure, never a raise (failures.py)
+            reply.error_kind, reply.error = classify(exc, budget)
         reply.timings.wall_s = time.perf_counter() - start
         if reply.error is None and reply.finish_reason is None:
             reply.error = f"the stream ended after {chunks_seen} chunk(s) without a finish_reason (truncated)"
             reply.error_kind = "truncated_stream"
         reply.text = "".join(text_parts)
         for slot in slots:
-            reply.tool_calls.append(ToolCall.from_raw(slot["name"], slot["arguments"], STRUCTURED))
+            reply.tool_calls.append(ToolCall.from_raw(slot["name"], slot["arguments"], STRUCTURED,
+                                                      settings.max_json_depth))
         if usage:
-            reply.timings.prompt_tokens = usage.get("prompt_tokens")
-            reply.timings.completion_tokens = usage.get("completion_tokens")
+            reply.timings.prompt_tokens = _count(usage.get("prompt_tokens"))
+            reply.timings.completion_tokens = _count(usage.get("completion_tokens"))
         reply.raw = {
             "chunks": chunks_seen,
             "finish_reason": reply.finish_reason,
@@ -135,22 +190,47 @@ class OpenAIBackend:
         return reply
 
 
-def _accumulate(slots: list[dict[str, Any]], fragment: Any) -> None:
+def _as_json(chunk: Any) -> dict[str, Any]:
+    """The chunk as the server sent it (the client builds its model without validating)."""
+    data = chunk.model_dump(mode="python", warnings=False) if hasattr(chunk, "model_dump") else chunk
+    return _typed(data, dict, "a stream chunk")
+
+
+def _field(data: dict[str, Any], key: str, kind: type, what: str, default: Any) -> Any:
+    """data[key] when it is of `kind`; `default` when absent or null; Malformed otherwise."""
+    value = data.get(key)
+    return default if value is None else _typed(value, kind, what)
+
+
+def _typed(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise Malformed(f"{what} is a JSON {_JSON_TYPES.get(type(value), type(value).__name__)}, not "
+                        f"{'an' if kind in (dict, list) else 'a'} {_JSON_TYPES[kind]} (not the OpenAI protocol)")
+    return value
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _accumulate(slots: list[dict[str, Any]], fragment: dict[str, Any]) -> None:
     """Join streamed tool-call fragments by index; a new id at a used index starts a new call
     (some servers reuse index 0 for every call of a batch)."""
-    index = fragment.index if fragment.index is not None else len(slots)
-    fn = fragment.function
+    index = fragment.get("index")
+    index = index if isinstance(index, int) else len(slots)
+    call_id = _field(fragment, "id", str, "a tool call's id", None) or None
+    fn = _field(fragment, "function", dict, "a tool call's function", {})
+    name = _field(fn, "name", str, "a tool call's name", "")
+    arguments = _field(fn, "arguments", str, "an argument fragment", "")
     current = next((s for s in reversed(slots) if s["index"] == index), None)
-    if current is None or (fragment.id and current["id"] and fragment.id != current["id"]):
-        current = {"index": index, "id": fragment.id, "name": "", "arguments": ""}
+    if current is None or (call_id and current["id"] and call_id != current["id"]):
+        current = {"index": index, "id": call_id, "name": "", "arguments": ""}
         slots.append(current)
-    if fragment.id and not current["id"]:
-        current["id"] = fragment.id
-    if fn is not None:
-        if fn.name and fn.name != current["name"]:
-            current["name"] += fn.name  # sent once by most servers; in pieces by a few
-        if fn.arguments:
-            current["arguments"] += fn.arguments
+    if call_id and not current["id"]:
+        current["id"] = call_id
+    if name and name != current["name"]:
+        current["name"] += name  # sent once by most servers; in pieces by a few
+    current["arguments"] += arguments
 
 
 def _error_message(exc: openai.APIStatusError) -> str:

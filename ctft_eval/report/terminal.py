@@ -152,9 +152,35 @@ def write_session(tr, session) -> None:
             tr.write_line("no baseline run shares a channel with this run: nothing to compare")
     tr.section("ctft-eval gates")
     tr.write_line(gate_table(record.gates))
-    if verdict.failed:
+    if session.interrupted:
+        tr.write_line(interrupted_line(record, verdict.exit_status), red=True, bold=True)
+    elif verdict.failed:
         tr.write_line(verdict.explanation(), red=True, bold=True)
     else:
         tr.write_line(verdict.explanation(), green=True)
-    if session.record_path is not None:
-        tr.write_line(f"ctft-eval: run record written to {session.record_path}")
+    write_record_line(tr, session)
+
+
+def interrupted_line(record: RunRecord, status: int) -> str:
+    done = sum(1 for e in record.results if e.outcomes)
+    return (f"INTERRUPTED: the run was stopped before it finished; the tables and gates above count only the "
+            f"{done} case(s) scored before that, so no gate decides it: exit status {status}")
+
+
+def write_record_line(tr, session) -> None:
+    """Where the run record went; when the path asked for failed, why, and where the copy is."""
+    written = session.written
+    if written is None:
+        if session.interrupted and not session.scored:
+            tr.write_line("ctft-eval: INTERRUPTED before any case was scored", red=True, bold=True)
+        return
+    if session.interrupted and not session.scored:
+        replies = sum(len(e.replies) for e in session.record.results)
+        tr.write_line(f"ctft-eval: INTERRUPTED before any case was scored; the record keeps the {replies} "
+                      "repl(ies) that finished", red=True, bold=True)
+    if written.error is None:
+        tr.write_line(f"ctft-eval: run record written to {written.path}")
+        return
+    tr.write_line(f"ctft-eval: ERROR: {written.error}", red=True, bold=True)
+    if written.path is not None:
+        tr.write_line(f"ctft-eval: the run record was written to {written.path} instead", red=True, bold=True)

@@ -57,6 +57,9 @@ def call_problem(call: ToolCall, offered: tuple[str, ...], custom: dict[str, dic
 
 
 def score(case: Case, replies: list[Reply]) -> Outcome:
+    broken = next((r for r in replies if r.error), None)
+    if broken is not None:  # a failed request (a stream cut inside the arguments...) is never the model's mistake
+        return failed(NAME, "backend_error", f"the request failed: {broken.error}")
     calls = [c for r in replies for c in r.tool_calls]
     if not calls:
         return not_applicable(NAME, "no tool call in the reply: nothing to validate")
