@@ -3,9 +3,13 @@
 Steps, usable alone or chained by `all`:
   prepare    base GGUF -> Hugging Face safetensors (only for configs with `base: {gguf: ...}`)
   lora       LoRA fine-tuning with mlx_lm.lora; progress and loss stream to the terminal
+             (`trainer: torch`: PyTorch + PEFT, training/torch_lora.py; on a GPU machine the round
+             trip is `python -m training.gpu`, whose `unpack` makes this step up to date)
   fuse       adapters fused into the base with mlx_lm.fuse -> safetensors directory
+  merge      (trainer: torch) the PEFT adapter merged into the base on CPU -> safetensors directory
   gguf       fused directory -> GGUF (correct BPE tokenizer metadata, chat template, F32 norms),
              then loaded in llama.cpp, tokenization compared with Hugging Face's, and one chat
+  quantize   (gguf.quantize) the GGUF -> Q4_K_M or another type, with llama.cpp's own quantizer
   verify     the llama.cpp check of the gguf step, alone
   modelfile  render Modelfile.<name> (tools-aware TEMPLATE, parameters, stops, SYSTEM)
   create     ollama create NAME -f Modelfile.<name> (CLI or the official Python client)

@@ -56,6 +56,9 @@ LORA_DEFAULTS: dict[str, Any] = {
     "lora_parameters": {"rank": 8, "scale": 20.0, "dropout": 0.0},
 }
 GGUF_TYPES = ("f32", "f16", "q8_0")
+TRAINERS = ("mlx", "torch")
+QUANTIZE_TYPES = ("q4_K_M", "q5_K_M", "q6_K", "q8_0")
+"""Types the `quantize` step makes from the f16/f32 GGUF (llama.cpp's own quantizer)."""
 DEFAULT_PARAMETERS: dict[str, Any] = {"num_ctx": 8192, "temperature": 0, "top_p": 0.9, "repeat_penalty": 1.1}
 
 
@@ -78,6 +81,13 @@ class Config:
     data_limit: int | dict[str, int] | None = None
     """Train on only the N shortest examples of each split (or {train: N, valid: M}): for smoke runs."""
     lora: dict[str, Any] = field(default_factory=dict)
+    trainer: str = "mlx"
+    """mlx: mlx_lm.lora + mlx_lm.fuse; torch: PyTorch + PEFT (training/torch_lora.py) + a PEFT merge."""
+    torch: dict[str, Any] = field(default_factory=dict)
+    """The PyTorch trainer's hyperparameters (training.torch_lora.Hyper)."""
+    sweep: list[dict[str, Any]] = field(default_factory=list)
+    """Variants of `torch` tried by `python -m training.gpu remote`; the lowest validation loss wins."""
+    gguf_quantize: str | None = None
     fuse_dequantize: bool = False
     gguf_file: str = "model.gguf"
     gguf_type: str = "f16"
@@ -116,6 +126,15 @@ class Config:
         return self.out / self.gguf_file
 
     @property
+    def quantized_path(self) -> Path:
+        return self.gguf_path.with_name(f"{self.ollama_name}-{self.gguf_quantize}.gguf")
+
+    @property
+    def final_gguf(self) -> Path:
+        """The GGUF the Modelfile and the evaluation use: the quantized one when `gguf.quantize` is set."""
+        return self.quantized_path if self.gguf_quantize else self.gguf_path
+
+    @property
     def modelfile_path(self) -> Path:
         return self.out / f"Modelfile.{self.ollama_name}"
 
@@ -146,7 +165,7 @@ def load_config(path: str | Path, *, data: str | None = None, out: str | None = 
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must hold a mapping")
     known = {"name", "family", "model", "base", "data", "data_limit", "split_turns", "out", "offline", "lora",
-             "fuse", "gguf", "modelfile", "ollama"}
+             "trainer", "torch", "sweep", "fuse", "gguf", "modelfile", "ollama"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -176,7 +195,25 @@ def load_config(path: str | Path, *, data: str | None = None, out: str | None = 
         except (TypeError, ValueError):
             raise ConfigError(f"{path}: lora.learning_rate must be a number") from None
 
+    trainer = str(raw.get("trainer", "mlx"))
+    if trainer not in TRAINERS:
+        raise ConfigError(f"{path}: `trainer` must be one of {', '.join(TRAINERS)}, got {trainer!r}")
+    torch_options = _section(raw, "torch")
+    sweep = raw.get("sweep") or []
+    if not isinstance(sweep, list) or not all(isinstance(v, dict) for v in sweep):
+        raise ConfigError(f"{path}: `sweep` must be a list of mappings (each overrides keys of `torch:`)")
+    try:
+        from training.torch_lora import Hyper
+
+        for variant in [{}, *sweep]:
+            Hyper.from_mapping({**torch_options, **variant}, where=f"{path}: torch")
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+
     gguf = _section(raw, "gguf")
+    quantize = gguf.get("quantize")
+    if quantize is not None and quantize not in QUANTIZE_TYPES:
+        raise ConfigError(f"{path}: gguf.quantize must be one of {', '.join(QUANTIZE_TYPES)}")
     gguf_type = str(gguf.get("type", "f16")).lower()
     if gguf_type not in GGUF_TYPES:
         raise ConfigError(f"{path}: gguf.type must be one of {', '.join(GGUF_TYPES)}")
@@ -207,6 +244,10 @@ def load_config(path: str | Path, *, data: str | None = None, out: str | None = 
         data_limit=data_limit,
         split_turns=bool(raw.get("split_turns", True)),
         lora=lora,
+        trainer=trainer,
+        torch=torch_options,
+        sweep=sweep,
+        gguf_quantize=quantize,
         fuse_dequantize=bool(_section(raw, "fuse").get("dequantize", False)),
         gguf_file=str(gguf.get("file") or f"{ollama.get('name', 'continue-assistant')}-{gguf_type}.gguf"),
         gguf_type=gguf_type,

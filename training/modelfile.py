@@ -85,7 +85,7 @@ def _block(label: str, text: str) -> str:
 
 
 def from_target(cfg: Config) -> Path:
-    return cfg.gguf_path if cfg.modelfile_from == "gguf" else cfg.fused_dir
+    return cfg.final_gguf if cfg.modelfile_from == "gguf" else cfg.fused_dir
 
 
 def render(cfg: Config) -> str:

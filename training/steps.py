@@ -112,7 +112,7 @@ def run_prepare(cfg: Config) -> list[Path]:
         os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars in logs
     try:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+        from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
         raise StepError(f"prepare needs transformers, torch, gguf and accelerate ({exc.name} is missing): "
                         "pip install -e '.[train]'") from None
@@ -121,10 +121,13 @@ def run_prepare(cfg: Config) -> list[Path]:
         raise ConfigError(f"base.dtype {cfg.base_dtype!r} is not a torch dtype (float32, bfloat16, float16)")
     print(f"  dequantizing {source} ({human_size(source)}) with transformers' GGUF loader")
     tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        source.parent, gguf_file=source.name, dtype=dtype,
-        quantization_config=GgufConfig(gguf_file=source.name, dequantize=True),
-    )
+    try:  # newer transformers take the dequantization as a quantization config; older ones always dequantize
+        from transformers import GgufConfig
+
+        extra = {"quantization_config": GgufConfig(gguf_file=source.name, dequantize=True)}
+    except ImportError:
+        extra = {}
+    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=dtype, **extra)
     template = family(cfg.family).jinja_template
     if template:
         print(f"  chat template: the tools-aware `{cfg.family}` template (training/templates.py)")
@@ -171,7 +174,8 @@ def training_data(cfg: Config) -> Path:
     if not (source / "train.jsonl").is_file():
         raise StepError(f"no {source / 'train.jsonl'}: mlx-lm's --data is a directory holding train.jsonl "
                         "(and valid.jsonl); make it with `python -m ctft_eval.dataset split` or set `data:`/--data")
-    batch = int(cfg.lora_options.get("batch_size", 4))
+    options = cfg.torch if cfg.trainer == "torch" else cfg.lora_options
+    batch = int(options.get("batch_size", 4))
     limits = _limits(cfg)
     target = cfg.train_data_dir
     derived = target != source
@@ -218,6 +222,8 @@ def lora_command(cfg: Config, data_dir: Path, lora_yaml: Path) -> tuple[list[str
 
 
 def run_lora(cfg: Config) -> list[Path]:
+    if cfg.trainer == "torch":
+        return _torch("run_lora")(cfg)
     from training.mlxlm import Losses, require_mlx, run_tool
 
     require_mlx()
@@ -329,26 +335,62 @@ def run_create(cfg: Config) -> list[Path]:
     return []
 
 
+def _lora_inputs(cfg: Config) -> list[Path]:
+    """What the adapter depends on. A torch adapter from a GPU machine was trained on that machine's own
+    dequantization of the base GGUF, so it depends on the GGUF, not on the `prepare` output here."""
+    if cfg.trainer == "torch" and cfg.base_gguf:
+        return [_source_gguf(cfg)] + _data_inputs(cfg)
+    return _model_inputs(cfg) + _data_inputs(cfg)
+
+
+def _lora_outputs(cfg: Config) -> list[Path]:
+    if cfg.trainer == "torch":
+        return [cfg.adapter_dir / "adapter_model.safetensors", cfg.adapter_dir / "adapter_config.json"]
+    return [cfg.adapter_dir / "adapters.safetensors", cfg.adapter_dir / "adapter_config.json"]
+
+
+def _torch(name: str) -> Callable[[Config], list[Path]]:
+    def run(cfg: Config) -> list[Path]:
+        from training import torch_steps
+
+        try:
+            return getattr(torch_steps, name)(cfg)
+        except torch_steps.TorchStepError as exc:
+            raise StepError(str(exc)) from None
+    return run
+
+
 STEPS: dict[str, Step] = {
     "prepare": Step(
         "prepare", "base GGUF -> Hugging Face safetensors (transformers, dequantized)", run_prepare,
         inputs=lambda cfg: [_source_gguf(cfg)], outputs=lambda cfg: [cfg.base_dir / "config.json"],
         settings=_prepare_settings, applies=lambda cfg: bool(cfg.base_gguf)),
     "lora": Step(
-        "lora", "LoRA fine-tuning with mlx_lm.lora", run_lora,
-        inputs=lambda cfg: _model_inputs(cfg) + _data_inputs(cfg),
-        outputs=lambda cfg: [cfg.adapter_dir / "adapters.safetensors", cfg.adapter_dir / "adapter_config.json"],
+        "lora", "LoRA fine-tuning (mlx_lm.lora; trainer: torch, PyTorch + PEFT)", run_lora,
+        inputs=_lora_inputs,
+        outputs=_lora_outputs,
         settings=lambda cfg: {"model": cfg.model_ref, "data": str(cfg.data), "limit": cfg.data_limit,
-                              "split_turns": cfg.split_turns, "lora": cfg.lora_options}),
+                              "split_turns": cfg.split_turns, "trainer": cfg.trainer,
+                              "lora": cfg.torch if cfg.trainer == "torch" else cfg.lora_options}),
     "fuse": Step(
         "fuse", "adapters fused into the base with mlx_lm.fuse (safetensors)", run_fuse,
         inputs=lambda cfg: _model_inputs(cfg) + [cfg.adapter_dir / "adapters.safetensors"],
         outputs=lambda cfg: [cfg.fused_dir / "config.json"],
-        settings=lambda cfg: {"model": cfg.model_ref, "dequantize": cfg.fuse_dequantize}),
+        settings=lambda cfg: {"model": cfg.model_ref, "dequantize": cfg.fuse_dequantize},
+        applies=lambda cfg: cfg.trainer == "mlx"),
+    "merge": Step(
+        "merge", "the PEFT adapter merged into the base on CPU (safetensors)", _torch("run_merge"),
+        inputs=lambda cfg: _model_inputs(cfg) + [cfg.adapter_dir / "adapter_model.safetensors"],
+        outputs=lambda cfg: [cfg.fused_dir / "config.json"],
+        settings=lambda cfg: {"model": cfg.model_ref}, applies=lambda cfg: cfg.trainer == "torch"),
     "gguf": Step(
         "gguf", "fused model -> GGUF (gguf.GGUFWriter), checked in llama.cpp", run_gguf,
         inputs=lambda cfg: [cfg.fused_dir], outputs=lambda cfg: [cfg.gguf_path],
         settings=lambda cfg: {"type": cfg.gguf_type, "pre": cfg.gguf_pre, "verify": cfg.gguf_verify}),
+    "quantize": Step(
+        "quantize", "the GGUF quantized with llama.cpp's quantizer (gguf.quantize)", _torch("run_quantize"),
+        inputs=lambda cfg: [cfg.gguf_path], outputs=lambda cfg: [cfg.quantized_path],
+        settings=lambda cfg: {"type": cfg.gguf_quantize}, applies=lambda cfg: bool(cfg.gguf_quantize)),
     "modelfile": Step(
         "modelfile", "render the Modelfile (training/Modelfile.template)", run_modelfile,
         inputs=lambda cfg: [], outputs=lambda cfg: [cfg.modelfile_path], settings=_modelfile_settings),
@@ -356,5 +398,5 @@ STEPS: dict[str, Step] = {
         "create", "ollama create", run_create,
         inputs=lambda cfg: [], outputs=lambda cfg: [], settings=lambda cfg: {}),
 }
-CHAIN = ("prepare", "lora", "fuse", "gguf", "modelfile", "create")
+CHAIN = ("prepare", "lora", "fuse", "merge", "gguf", "quantize", "modelfile", "create")
 EXTRA = {"verify": ("verify", "load the GGUF in llama.cpp and chat", run_verify)}
