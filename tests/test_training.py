@@ -289,7 +289,7 @@ def test_llama_recipe_is_the_corrected_seed_command(tmp_path):
 
 
 def test_every_assistant_turn_becomes_a_training_example(tmp_path):
-    from training.steps import training_data
+    from training.data import training_data
 
     call = {"role": "assistant", "content": "", "tool_calls": [
         {"id": "c1", "type": "function", "function": {"name": "view_diff", "arguments": {}}}]}

@@ -14,7 +14,7 @@ from test_training import ROOT, _needs, _tiny_model
 
 from training import gpu, parts
 from training.config import ConfigError, load_config
-from training.steps import split_turns
+from training.data import split_turns
 from training.templates import CHATML_TOOLS_JINJA
 from training.torch_data import IGNORE, Encoded, batches, collate, encode, labels
 from training.torch_lora import Hyper, train

@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     from training.create import CreateError, NoServer
+    from training.data import DataError
     from training.mlxlm import MlxError
     from training.to_gguf import ConversionError
 
-    return (StepError, ConfigError, CreateError, NoServer, MlxError, ConversionError)
+    return (StepError, ConfigError, CreateError, NoServer, MlxError, ConversionError, DataError)
 
 
 def _one_line(exc: BaseException, cfg: Config) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from training import parts
 from training.config import Config, ConfigError, load_config
+from training.data import DataError
 from training.steps import StepError
 
 UP_PART_BYTES = 44 << 20  # a transfer to the GPU machine carries 64 MiB, the project's tree included
@@ -64,7 +65,8 @@ def variants(cfg: Config) -> list[dict[str, Any]]:
 
 
 def remote(cfg: Config, up: Path, work: Path, out: Path, chosen: list[int] | None) -> dict:
-    from training.steps import run_prepare, training_data
+    from training.data import training_data
+    from training.steps import run_prepare
     from training.torch_lora import train
     from training.torch_steps import hyper
 
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             collect(cfg, args.work, args.out or default_parts / "down")
         else:
             unpack(cfg, args.parts or default_parts / "down")
-    except (parts.PartsError, GpuError, ConfigError, StepError, ValueError, OSError) as exc:
+    except (parts.PartsError, GpuError, ConfigError, StepError, DataError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -38,7 +38,7 @@ def _require(*modules: str) -> None:
 
 
 def run_lora(cfg: Config) -> list[Path]:
-    from training.steps import training_data
+    from training.data import training_data
     from training.torch_lora import train
 
     _require("torch", "transformers", "peft")
