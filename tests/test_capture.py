@@ -330,7 +330,10 @@ def test_an_upstream_gone_later_answers_502_with_a_json_error(proxy_to, out, lin
 def capture_cli(out, upstream, *extra):
     command = [sys.executable, "-m", "ctft_eval", "capture", "--listen", "127.0.0.1:0", "--upstream", upstream,
                "--out", str(out), *extra]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT as a terminal delivers it, even when this test run was started in the background (a shell
+    # starts background jobs with SIGINT ignored, and the child would inherit that)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = proc.stdout.readline()
     match = re.search(r"capturing on (http://127\.0\.0\.1:\d+)", first)
     if not match:
