@@ -12,10 +12,6 @@ import threading
 _EVENT = threading.Event()
 
 
-class Cancelled(Exception):
-    """Raised inside a request when the run was cancelled while it was in flight."""
-
-
 def cancel() -> None:
     _EVENT.set()
 
@@ -34,9 +30,3 @@ def pause(seconds: float) -> bool:
     if seconds <= 0:
         return not _EVENT.is_set()
     return not _EVENT.wait(seconds)
-
-
-def check() -> None:
-    """Raise Cancelled when the run was cancelled."""
-    if _EVENT.is_set():
-        raise Cancelled("the run was cancelled")

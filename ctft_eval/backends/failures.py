@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 
-from ctft_eval import cancel
 from ctft_eval.backends.guard import Budget, Stop
 
 _PY_TO_JSON = {"NoneType": "null", "list": "array", "str": "string", "int": "number", "float": "number",
@@ -60,9 +59,6 @@ def classify(exc: BaseException, budget: Budget | None) -> tuple[str, str]:
             return link.kind, link.reason
     if budget is not None and budget.stop is not None:
         return budget.stop.kind, budget.stop.reason
-    for link in links:
-        if isinstance(link, cancel.Cancelled):
-            return "cancelled", "the run was cancelled while the request was in flight"
     if budget is not None and budget.ended and budget.ended_mid_line:
         return "truncated_stream", "the stream ended in the middle of a line (cut short)"
     for link in links:
