@@ -238,3 +238,124 @@ def test_collect_picks_the_lowest_validation_loss_and_unpack_brings_it_back(tmp_
     from training.steps import stamp_path
 
     assert stamp_path(cfg, "lora").is_file()
+
+
+# ---- token ids made here by llama.cpp's tokenizer, carried to the GPU (training/torch_encode.py) ----------
+
+
+class _SplittingTokenizer:
+    """The Qwen GGUF's own chat template, with ids that cut special tokens into text pieces: what
+    transformers 5.17 built from that GGUF (`<tool_call>` -> [27, 14172, 13429, 29]), which trained
+    the first adapter to write its calls in `<tools>` tags."""
+
+    def __init__(self, vocab):
+        import jinja2.sandbox
+
+        env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.filters["tojson"] = lambda v, **kw: json.dumps(v, ensure_ascii=False)
+        self.template = env.from_string(vocab.metadata["tokenizer.chat_template"])
+        self.vocab = vocab
+
+    PIECES = {151657: [27, 14172, 13429, 29], 151658: [522, 14172, 13429, 29]}  # as 5.17 encodes them
+
+    def apply_chat_template(self, messages, tools=None, tokenize=True, add_generation_prompt=False, **_):
+        text = self.template.render(messages=messages, tools=tools, add_generation_prompt=add_generation_prompt)
+        if not tokenize:
+            return text
+        ids = self.vocab.tokenize(text.encode(), add_bos=False, special=True)
+        return [piece for t in ids for piece in self.PIECES.get(t, [t])]
+
+
+@pytest.fixture(scope="module")
+def qwen_vocab():
+    _needs("llama_cpp", "jinja2")
+    from llama_cpp import Llama
+
+    from ctft_eval.models import model_path
+
+    return Llama(model_path=str(model_path("qwen2.5-coder-0.5b")), vocab_only=True, verbose=False)
+
+
+def test_carried_ids_are_llama_cpps_and_train_tool_call_as_its_special_token(qwen_vocab, tmp_path):
+    from training.torch_encode import SUFFIX, encode_splits, load, special_count
+
+    examples = _examples(12)
+    data = tmp_path / "data"
+    _write_split(data, examples)
+    tokenizer = _SplittingTokenizer(qwen_vocab)
+    tool_call = qwen_vocab.tokenize(b"<tool_call>", add_bos=False, special=True)
+    assert tool_call == [151657]
+    native_calls = sum(len(e["messages"][-1].get("tool_calls") or []) for e in examples if e.get("tools"))
+    assert native_calls > 0
+
+    wrong = encode_splits(data, tokenizer, tmp_path / "theirs")  # the tokenizer's own ids
+    assert special_count(load(tmp_path / "theirs" / f"train{SUFFIX}"), 151657) == 0
+    summary = encode_splits(data, tokenizer, tmp_path / "ours", qwen_vocab.tokenize)
+    ours = load(tmp_path / "ours" / f"train{SUFFIX}")
+    assert special_count(ours, 151657) == special_count(ours, 151658) == native_calls
+    assert summary["ids"] == "llama.cpp" and wrong["ids"] == "tokenizer"
+    tagged = sum("tool_call>" in tokenizer.apply_chat_template(e["messages"], e.get("tools"), tokenize=False)
+                 for e in examples)
+    assert summary["train"]["differ_from_the_tokenizer"] == tagged >= native_calls
+    # the mask sits where the prompt ends: the trained part is the last message, its end marker included
+    for item, example in zip(ours, examples, strict=True):
+        answer = qwen_vocab.detokenize(item.tokens[item.offset:], special=True).decode()
+        last = example["messages"][-1]
+        assert answer.endswith("<|im_end|>\n") and last["content"].lstrip("\n") in answer  # "\n\n" is one token
+        assert all(f'"name": "{call["function"]["name"]}"' in answer for call in last.get("tool_calls") or [])
+
+
+def test_training_reads_the_carried_ids_when_they_are_there(tiny, tmp_path):
+    from training.torch_encode import SUFFIX, encode_splits, load
+
+    base, tokenizer = tiny
+    data = tmp_path / "data"
+    _write_split(data, _examples(2))
+    encode_splits(data, tokenizer, tmp_path / "cut", max_seq_length=300)
+    assert all(len(e.tokens) <= 300 for e in load(tmp_path / "cut" / f"train{SUFFIX}"))
+    encode_splits(data, tokenizer, data)
+    said: list[str] = []
+    out = tmp_path / "adapter"
+    out.mkdir()
+    result = train(base, data, out, Hyper(rank=2, alpha=4, epochs=1, batch_size=1, max_steps=1, max_seq_length=16384,
+                                          learning_rate=5e-2, warmup_steps=1), say=said.append)
+    assert any(f"train{SUFFIX}" in line for line in said) and any(f"valid{SUFFIX}" in line for line in said)
+    assert result.trained_tokens in {e.trained for e in load(data / f"train{SUFFIX}")}
+
+
+def test_a_broken_token_file_is_one_error_naming_it(tmp_path):
+    import gzip
+
+    from training.data import DataError
+    from training.torch_encode import load
+
+    path = tmp_path / "train.tokens.jsonl.gz"
+    path.write_bytes(b"not gzip")
+    with pytest.raises(DataError, match="train.tokens.jsonl.gz: not a token file"):
+        load(path)
+    with gzip.open(path, "wt") as out:
+        out.write(json.dumps({"tokens": [1, "2"], "offset": 1}) + "\n")
+    with pytest.raises(DataError, match=r"train.tokens.jsonl.gz:1: `tokens` must be"):
+        load(path)
+
+
+def test_variants_train_side_by_side_each_in_its_own_process(tiny, tmp_path):
+    base, _ = tiny
+    data = tmp_path / "data"
+    _write_split(data, _examples(2))
+    jobs = []
+    for index, rate in enumerate((5e-2, 1e-2)):
+        target = tmp_path / f"variant-{index}"
+        target.mkdir()
+        jobs.append((index, target, Hyper(rank=2, alpha=4, epochs=1, batch_size=1, max_steps=1, max_seq_length=16384,
+                                          learning_rate=rate, warmup_steps=1)))
+    gpu._train_at_once(base, data, jobs)
+    rates = [json.loads((t / "losses.json").read_text())["hyper"]["learning_rate"] for _, t, _ in jobs]
+    assert rates == [5e-2, 1e-2]
+    assert all((t / "adapter_model.safetensors").is_file() and "LoRA rank 2" in (t / "train.log").read_text()
+               for _, t, _ in jobs)
+    broken = tmp_path / "variant-9"
+    broken.mkdir()
+    with pytest.raises(gpu.GpuError, match="every variant failed"):
+        gpu._train_at_once(tmp_path / "no-such-base", data, [(9, broken, jobs[0][2])])
+    assert "no-such-base" in (broken / "train.log").read_text()

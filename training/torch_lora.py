@@ -101,6 +101,18 @@ def validation_loss(model: Any, items: list[Encoded], pad_id: int, device: str, 
     return total / count if count else math.nan
 
 
+def _split(data: Path, name: str, tokenizer: Any, max_seq_length: int, say: Any) -> list[Encoded]:
+    """A split's examples: the token ids made and checked beforehand (training/torch_encode.py) where
+    they are in `data`, else rendered here with this machine's tokenizer."""
+    from training.torch_encode import SUFFIX, load
+
+    carried = data / f"{name}{SUFFIX}"
+    if carried.is_file():
+        say(f"  {name}: token ids from {carried} (checked against llama.cpp where they were made)")
+        return load(carried, max_seq_length)
+    return [encode(e, tokenizer, max_seq_length) for e in read_split(data / f"{name}.jsonl")]
+
+
 def train(base: Path, data: Path, out: Path, hyper: Hyper, say: Any = print) -> Result:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -111,8 +123,7 @@ def train(base: Path, data: Path, out: Path, hyper: Hyper, say: Any = print) -> 
     device, dtype = _device()
     tokenizer = AutoTokenizer.from_pretrained(base)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    splits = {name: [encode(e, tokenizer, hyper.max_seq_length) for e in read_split(data / f"{name}.jsonl")]
-              for name in ("train", "valid")}
+    splits = {name: _split(data, name, tokenizer, hyper.max_seq_length, say) for name in ("train", "valid")}
     train_items = [e for e in splits["train"] if e.trained > 0]
     valid_items = [e for e in splits["valid"] if e.trained > 0]
     if not train_items or not valid_items:
