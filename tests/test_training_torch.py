@@ -174,7 +174,7 @@ def test_torch_config_errors_are_one_line(tmp_path):
     with pytest.raises(ConfigError, match="sweep"):
         load_config(_torch_config(tmp_path, model, sweep={"rank": 4}))
     cfg = load_config(ROOT / "training" / "qwen2.5-coder-0.5b.yaml")
-    assert cfg.trainer == "torch" and len(gpu.variants(cfg)) == 3 and cfg.final_gguf.name.endswith("q4_K_M.gguf")
+    assert cfg.trainer == "torch" and len(gpu.variants(cfg)) == 9 and cfg.final_gguf.name.endswith("q4_K_M.gguf")
 
 
 # ---- parts: split, check, join, resume ----------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_collect_picks_the_lowest_validation_loss_and_unpack_brings_it_back(tmp_
     down.mkdir()
     summary = gpu.collect(cfg, work, down)
     assert summary["best"] == 1
-    assert "| 1 | 4 | 4 | 0.0002 | 1 | 2.000, 1.500 | epoch 1 **chosen** |" in gpu.sweep_table(summary)
+    assert "| 1 | 4 | 4 | 0.0002 | all-linear | 1 | 2.000, 1.500 | - | epoch 1 **chosen** |" in gpu.sweep_table(summary)
     target = gpu.unpack(cfg, down)
     kept = load_file(target / "adapter_model.safetensors")["w"]
     assert kept.dtype == torch.bfloat16 and float(kept[0, 0]) == 2.0  # variant 1's, kept in bfloat16
@@ -344,14 +344,21 @@ def test_variants_train_side_by_side_each_in_its_own_process(tiny, tmp_path):
     data = tmp_path / "data"
     _write_split(data, _examples(2))
     jobs = []
-    for index, rate in enumerate((5e-2, 1e-2)):
+    head = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "lm_head"]
+    for index, (rate, where) in enumerate(((5e-2, "all-linear"), (1e-2, head))):
         target = tmp_path / f"variant-{index}"
         target.mkdir()
         jobs.append((index, target, Hyper(rank=2, alpha=4, epochs=1, batch_size=1, max_steps=1, max_seq_length=16384,
-                                          learning_rate=rate, warmup_steps=1)))
+                                          learning_rate=rate, warmup_steps=1, target_modules=where)))
     gpu._train_at_once(base, data, jobs)
     rates = [json.loads((t / "losses.json").read_text())["hyper"]["learning_rate"] for _, t, _ in jobs]
     assert rates == [5e-2, 1e-2]
+    from safetensors import safe_open
+
+    with safe_open(tmp_path / "variant-1" / "adapter_model.safetensors", "pt") as weights:
+        assert any("lm_head" in name for name in weights.keys()), "the output head got its LoRA"
+    losses = json.loads((tmp_path / "variant-1" / "losses.json").read_text())
+    assert 0.0 <= losses["best_first_token"] <= 1.0 and "valid_first_token" in losses["epochs"][1]
     assert all((t / "adapter_model.safetensors").is_file() and "LoRA rank 2" in (t / "train.log").read_text()
                for _, t, _ in jobs)
     broken = tmp_path / "variant-9"

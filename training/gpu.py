@@ -31,7 +31,7 @@ from training.config import Config, ConfigError, load_config
 from training.data import DataError
 from training.steps import StepError
 
-UP_PART_BYTES = 24 << 20  # a call to the GPU machine carries 64 MiB, the project's tree (~35 MB) included
+UP_PART_BYTES = 40 << 20  # a call to the GPU machine carries 64 MiB, the project's tree (~20 MB) included
 DOWN_PART_BYTES = 15 << 20  # what comes back: files of at most 16 MiB
 
 
@@ -172,8 +172,9 @@ def _train_at_once(base: Path, data: Path, jobs: list[tuple[int, Path, Any]]) ->
         argv = [sys.executable, "-m", "training.torch_lora", "--base", str(base), "--data", str(data),
                 "--out", str(target)]
         for name, value in asdict(hyper).items():
-            if name != "target_modules" and value is not None:
-                argv += [f"--{name.replace('_', '-')}", str(value)]
+            if value is not None:
+                text = ",".join(value) if isinstance(value, list) else str(value)
+                argv += [f"--{name.replace('_', '-')}", text]
         log = (target / "train.log").open("w", encoding="utf-8")
         running.append((index, target, log, subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)))
     failed = []
@@ -198,7 +199,8 @@ def collect(cfg: Config, work: Path, out: Path) -> dict:
             table.append({"variant": index, "overrides": variant, **result})
     if not table:
         raise GpuError(f"no trained variant in {work}")
-    best = min(table, key=lambda row: row["best_valid_loss"])
+    # the reply's first token decides between calling a tool and answering: that share first, then the loss
+    best = min(table, key=lambda row: (-(row.get("best_first_token") or 0.0), row["best_valid_loss"]))
     summary = {"best": best["variant"], "variants": table}
     (out / "sweep.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     adapter = work / f"variant-{best['variant']}"
@@ -212,14 +214,17 @@ def collect(cfg: Config, work: Path, out: Path) -> dict:
 
 
 def sweep_table(summary: dict) -> str:
-    lines = ["| variant | rank | alpha | learning rate | epochs | validation loss by epoch | best |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| variant | rank | alpha | learning rate | LoRA on | epochs | validation loss by epoch "
+             "| first token right | best |", "|---|---|---|---|---|---|---|---|---|"]
     for row in summary["variants"]:
         h = row["hyper"]
         by_epoch = ", ".join(f"{e['valid_loss']:.3f}" for e in row["epochs"])
+        first = row.get("best_first_token")
+        where = h.get("target_modules", "all-linear")
+        where = "all-linear" if where == "all-linear" else ("+ lm_head" if "lm_head" in where else ",".join(where))
         mark = f"epoch {row['best_epoch']}" + (" **chosen**" if row["variant"] == summary["best"] else "")
-        lines.append(f"| {row['variant']} | {h['rank']} | {h['alpha']:g} | {h['learning_rate']:g} | {h['epochs']} "
-                     f"| {by_epoch} | {mark} |")
+        lines.append(f"| {row['variant']} | {h['rank']} | {h['alpha']:g} | {h['learning_rate']:g} | {where} "
+                     f"| {h['epochs']} | {by_epoch} | {'-' if first is None else f'{first:.1%}'} | {mark} |")
     return "\n".join(lines)
 
 

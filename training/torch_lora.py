@@ -63,6 +63,7 @@ class Result:
     epochs: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int = 0
     best_valid_loss: float = math.inf
+    best_first_token: float | None = None
     seconds: float = 0.0
 
 
@@ -74,7 +75,9 @@ def _device() -> tuple[str, Any]:
     return "cpu", torch.float32
 
 
-def _loss(model: Any, batch: list[Encoded], pad_id: int, device: str) -> tuple[Any, int]:
+def _loss(model: Any, batch: list[Encoded], pad_id: int, device: str, first: bool = False) -> Any:
+    """The summed loss and the count of trained tokens; with `first`, also how many examples' first
+    trained token is the most likely one."""
     import torch
 
     ids, mask, targets = collate(batch, pad_id)
@@ -84,21 +87,28 @@ def _loss(model: Any, batch: list[Encoded], pad_id: int, device: str) -> tuple[A
     count = int((target != -100).sum())
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                                              ignore_index=-100, reduction="sum")
-    return loss, count
+    if not first:
+        return loss, count
+    hits = sum(int(logits[row, e.offset - 1].argmax()) == e.tokens[e.offset]
+               for row, e in enumerate(batch) if 0 < e.offset < len(e.tokens))
+    return loss, count, hits
 
 
-def validation_loss(model: Any, items: list[Encoded], pad_id: int, device: str, batch_size: int) -> float:
-    """Mean cross-entropy per trained token over the whole validation split."""
+def validation_loss(model: Any, items: list[Encoded], pad_id: int, device: str, batch_size: int) -> tuple[float, float]:
+    """Mean cross-entropy per trained token over the whole validation split, and the share of examples
+    whose first trained token is the model's most likely one: how a reply starts (`<tool_call>`, a
+    ```tool block, or text) is the choice between calling a tool and answering, and one token of
+    hundreds in the loss."""
     import torch
 
-    total, count = 0.0, 0
+    total, count, hits = 0.0, 0, 0
     model.eval()
     with torch.no_grad():
         for batch in batches(items, batch_size, seed=None):
-            loss, n = _loss(model, batch, pad_id, device)
-            total, count = total + float(loss), count + n
+            loss, n, first = _loss(model, batch, pad_id, device, first=True)
+            total, count, hits = total + float(loss), count + n, hits + first
     model.train()
-    return total / count if count else math.nan
+    return (total / count if count else math.nan), (hits / len(items) if items else math.nan)
 
 
 def _split(data: Path, name: str, tokenizer: Any, max_seq_length: int, say: Any) -> list[Encoded]:
@@ -151,9 +161,9 @@ def train(base: Path, data: Path, out: Path, hyper: Hyper, say: Any = print) -> 
         return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
-    before = validation_loss(model, valid_items, pad_id, device, hyper.batch_size)
-    result.epochs.append({"epoch": 0, "valid_loss": round(before, 4)})
-    say(f"  epoch 0: validation loss {before:.4f}")
+    before, first = validation_loss(model, valid_items, pad_id, device, hyper.batch_size)
+    result.epochs.append({"epoch": 0, "valid_loss": round(before, 4), "valid_first_token": round(first, 4)})
+    say(f"  epoch 0: validation loss {before:.4f}, first token right in {first:.1%} of the examples")
     step, best_dir, out_of_time = 0, out / "best", False
     model.train()
     for epoch in range(1, hyper.epochs + 1):
@@ -179,14 +189,16 @@ def train(base: Path, data: Path, out: Path, hyper: Hyper, say: Any = print) -> 
                 out_of_time = True
                 break
         result.trained_tokens += count
-        valid = validation_loss(model, valid_items, pad_id, device, hyper.batch_size)
+        valid, first = validation_loss(model, valid_items, pad_id, device, hyper.batch_size)
         row = {"epoch": epoch, "train_loss": round(total / max(1, count), 4), "valid_loss": round(valid, 4),
-               "steps": step, "skipped": skipped, "seconds": round(time.perf_counter() - epoch_started, 1)}
+               "valid_first_token": round(first, 4), "steps": step, "skipped": skipped,
+               "seconds": round(time.perf_counter() - epoch_started, 1)}
         result.epochs.append(row)
-        say(f"  epoch {epoch}: train loss {row['train_loss']:.4f}, validation loss {valid:.4f} "
-            f"({row['seconds']:.0f} s, {step} steps, {skipped} batches skipped as non-finite)")
+        say(f"  epoch {epoch}: train loss {row['train_loss']:.4f}, validation loss {valid:.4f}, first token "
+            f"right in {first:.1%} ({row['seconds']:.0f} s, {step} steps, {skipped} batches skipped as non-finite)")
         if math.isfinite(valid) and valid < result.best_valid_loss:
             result.best_epoch, result.best_valid_loss = epoch, round(valid, 4)
+            result.best_first_token = round(first, 4)
             shutil.rmtree(best_dir, ignore_errors=True)
             model.save_pretrained(best_dir, safe_serialization=True)
         if out_of_time or (hyper.max_steps is not None and step >= hyper.max_steps):
@@ -234,8 +246,12 @@ def main(argv: list[str] | None = None) -> int:
         if name != "target_modules":
             kind = float if isinstance(default, float) or name == "time_limit_s" else int
             parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default)
+    parser.add_argument("--target-modules", default="all-linear",
+                        help="all-linear (PEFT: every linear layer but the output head), or a comma-separated list")
     args = parser.parse_args(argv)
     values = {k: getattr(args, k) for k in asdict(Hyper()) if k != "target_modules"}
+    values["target_modules"] = args.target_modules if args.target_modules == "all-linear" else \
+        args.target_modules.split(",")
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         train(args.base, args.data, args.out, Hyper(**values))
