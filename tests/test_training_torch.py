@@ -357,6 +357,7 @@ def test_variants_train_side_by_side_each_in_its_own_process(tiny, tmp_path):
 
     with safe_open(tmp_path / "variant-1" / "adapter_model.safetensors", "pt") as weights:
         assert any("lm_head" in name for name in weights.keys()), "the output head got its LoRA"
+        assert all("lora_" in name for name in weights.keys()), "the base head is not saved with the adapter"
     losses = json.loads((tmp_path / "variant-1" / "losses.json").read_text())
     assert 0.0 <= losses["best_first_token"] <= 1.0 and "valid_first_token" in losses["epochs"][1]
     assert all((t / "adapter_model.safetensors").is_file() and "LoRA rank 2" in (t / "train.log").read_text()
