@@ -174,7 +174,7 @@ def test_torch_config_errors_are_one_line(tmp_path):
     with pytest.raises(ConfigError, match="sweep"):
         load_config(_torch_config(tmp_path, model, sweep={"rank": 4}))
     cfg = load_config(ROOT / "training" / "qwen2.5-coder-0.5b.yaml")
-    assert cfg.trainer == "torch" and len(gpu.variants(cfg)) == 9 and cfg.final_gguf.name.endswith("q4_K_M.gguf")
+    assert cfg.trainer == "torch" and len(gpu.variants(cfg)) == 9 and cfg.final_gguf.name.endswith("q8_0.gguf")
 
 
 # ---- parts: split, check, join, resume ----------------------------------------------------------------------
