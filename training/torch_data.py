@@ -42,13 +42,21 @@ def _ids(rendered: Any) -> list[int]:
     return [int(t) for t in rendered]
 
 
-def encode(example: dict[str, Any], tokenizer: Any, max_seq_length: int | None = None) -> Encoded:
+def rendered(example: dict[str, Any], tokenizer: Any, tokenize: bool) -> tuple[Any, Any]:
+    """The whole conversation and its prompt (all but the last message, with the generation prompt when
+    that message is the assistant's) through the chat template: ids, or text with `tokenize=False`."""
     messages = example["messages"]
     tools = example.get("tools") or None
-    tokens = _ids(tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=False))
     ends_with_answer = messages[-1].get("role") == "assistant"
-    prompt = _ids(tokenizer.apply_chat_template(messages[:-1], tools=tools, tokenize=True, return_dict=False,
-                                                add_generation_prompt=ends_with_answer))
+    whole = tokenizer.apply_chat_template(messages, tools=tools, tokenize=tokenize, return_dict=False)
+    prompt = tokenizer.apply_chat_template(messages[:-1], tools=tools, tokenize=tokenize, return_dict=False,
+                                           add_generation_prompt=ends_with_answer)
+    return whole, prompt
+
+
+def encode(example: dict[str, Any], tokenizer: Any, max_seq_length: int | None = None) -> Encoded:
+    whole, head = rendered(example, tokenizer, tokenize=True)
+    tokens, prompt = _ids(whole), _ids(head)
     if max_seq_length is not None:
         tokens = tokens[:max_seq_length]
     return Encoded(tokens, len(prompt))

@@ -8,7 +8,7 @@ gives 96,635, and the adapter trained there wrote its native calls in `<tools>` 
 `<tool_call>` (92 of 140 replies). The ids made here are the ones the evaluation's llama.cpp reads
 (`llama_encode`: llama.cpp's tokenizer on the chat template's text), so the GPU trains on exactly
 those, whatever its transformers does. (llama.cpp also reads text such as `</s>` inside an HTML
-snippet as that special token where transformers does not: 4 of the 972 examples differ so, all in
+snippet as that special token where transformers does not: 4 of the 1,164 examples differ so, all in
 their prompts; the ids kept are llama.cpp's, what the served model reads.)
 
     python -m training.gpu pack --config CFG     writes them, beside the base's parts
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from training.data import DataError
-from training.torch_data import Encoded, encode, read_split
+from training.torch_data import Encoded, encode, read_split, rendered
 
 SUFFIX = ".tokens.jsonl.gz"
 SPLITS = ("train", "valid")
@@ -57,11 +57,7 @@ def load(path: Path, max_seq_length: int | None = None) -> list[Encoded]:
 def llama_encode(example: dict[str, Any], tokenizer: Any, tokenize: Any, where: str) -> Encoded:
     """The example as llama.cpp reads it: the chat template's text (the tokenizer's, as `encode` renders
     it) tokenized by llama.cpp (special tokens parsed, no BOS added), the prompt likewise."""
-    messages, tools = example["messages"], example.get("tools") or None
-    ends_with_answer = messages[-1].get("role") == "assistant"
-    text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
-    prompt = tokenizer.apply_chat_template(messages[:-1], tools=tools, tokenize=False,
-                                           add_generation_prompt=ends_with_answer)
+    text, prompt = rendered(example, tokenizer, tokenize=False)
     tokens = list(tokenize(text.encode("utf-8"), add_bos=False, special=True))
     head = list(tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
     if not text.startswith(prompt):

@@ -112,13 +112,13 @@ def validation_loss(model: Any, items: list[Encoded], pad_id: int, device: str, 
 
 
 def _split(data: Path, name: str, tokenizer: Any, max_seq_length: int, say: Any) -> list[Encoded]:
-    """A split's examples: the token ids made and checked beforehand (training/torch_encode.py) where
+    """A split's examples: the token ids made beforehand by llama.cpp's tokenizer (training/torch_encode.py) where
     they are in `data`, else rendered here with this machine's tokenizer."""
     from training.torch_encode import SUFFIX, load
 
     carried = data / f"{name}{SUFFIX}"
     if carried.is_file():
-        say(f"  {name}: token ids from {carried} (checked against llama.cpp where they were made)")
+        say(f"  {name}: token ids from {carried} (made by llama.cpp's tokenizer where the data was packed)")
         return load(carried, max_seq_length)
     return [encode(e, tokenizer, max_seq_length) for e in read_split(data / f"{name}.jsonl")]
 
