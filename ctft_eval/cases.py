@@ -67,6 +67,7 @@ class Case:
     expect: Expectation | None
     steps: tuple[Step, ...] = ()
     latency_budget: float | None = None
+    """The suite's own budget; a bound case (ctft_eval.plan.bind) has the run's where the suite sets none."""
     tags: tuple[str, ...] = ()
     tools_declared: bool = False
     """Whether the suite names the tools offered (else the run's Continue profile decides them)."""
@@ -74,6 +75,8 @@ class Case:
     """The suite's own tools (ctft_eval.custom_tools): name -> function schema, offered with the rest."""
     line: int = field(default=0, compare=False)
     """The line of the suite file where the case starts (1-based; 0 when not known)."""
+    latency: bool = False
+    """Whether its latency is measured (`latency: true`, or a budget of its own)."""
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -107,8 +110,7 @@ class Suite:
     cases: tuple[Case, ...]
 
 
-def load_suite(path: Path | str, *, default_latency_budget: float = 2.0,
-               reserved_tags: Collection[str] = PYTEST_MARKERS) -> Suite:
+def load_suite(path: Path | str, *, reserved_tags: Collection[str] = PYTEST_MARKERS) -> Suite:
     """Read and validate one suite file. `reserved_tags`: marker names a tag may not be (the running
     pytest's registered markers, when collecting; else pytest's builtin ones and the dimensions)."""
     path = Path(path)
@@ -143,7 +145,7 @@ def load_suite(path: Path | str, *, default_latency_budget: float = 2.0,
     cases: list[Case] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_cases):
-        case = _load_case(path, name, index, raw, defaults, default_latency_budget, custom, reserved_tags)
+        case = _load_case(path, name, index, raw, defaults, custom, reserved_tags)
         if case.id in seen:
             raise SuiteError(path, case.id, "duplicate case id")
         seen.add(case.id)
@@ -151,9 +153,9 @@ def load_suite(path: Path | str, *, default_latency_budget: float = 2.0,
     return Suite(name, str(path), hashlib.sha256(raw_bytes).hexdigest(), tuple(cases))
 
 
-def load_suites(paths: list[Path], *, default_latency_budget: float = 2.0) -> list[Suite]:
+def load_suites(paths: list[Path]) -> list[Suite]:
     """Load several files; case ids must be unique across them."""
-    suites = [load_suite(p, default_latency_budget=default_latency_budget) for p in paths]
+    suites = [load_suite(p) for p in paths]
     owner: dict[str, str] = {}
     for suite in suites:
         for case in suite.cases:
@@ -170,8 +172,8 @@ def _no_unknown(path: Path, case_id: str | None, data: dict, allowed: set[str], 
                          f"allowed: {', '.join(sorted(allowed))}")
 
 
-def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, default_budget: float,
-               custom: dict[str, dict], reserved: Collection[str]) -> Case:
+def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, custom: dict[str, dict],
+               reserved: Collection[str]) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(path, f"#{index + 1}", "a case is a mapping")
     case_id = raw.get("id")
@@ -227,15 +229,14 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, def
     latency = fields.flag(raw.get("latency"), "latency", fail)
     budget = fields.seconds(raw.get("latency_budget", defaults.get("latency_budget") if latency else None),
                             "latency_budget", fail)
-    if latency and budget is None:
-        budget = default_budget
-    if budget is not None and steps:
+    timed = latency or budget is not None
+    if timed and steps:
         raise fail("latency is measured on single-step cases only")
     tags = (*fields.tags(defaults.get("tags"), "defaults.tags", reserved, fail),
             *fields.tags(raw.get("tags"), "tags", reserved, fail))
     declared = raw.get("tools", defaults.get("tools")) is not None
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
-                declared, custom)
+                declared, custom, latency=timed)
 
 
 def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:

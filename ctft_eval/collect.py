@@ -51,8 +51,7 @@ class SuiteFile(pytest.File):
     def collect(self):
         session = session_of(self.config)
         assert session is not None
-        suite = load_suite(self.path, default_latency_budget=session.settings.latency_budget,
-                           reserved_tags=reserved_tags(self.config))
+        suite = load_suite(self.path, reserved_tags=reserved_tags(self.config))
         for case in session.add_suite(suite):
             for tag in case.tags:
                 self.config.addinivalue_line("markers", f"{tag}: {_TAG_MARKER}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from ctft_eval import dimensions
 from ctft_eval import record as run_record
+from ctft_eval.profile import RELEASED
 from ctft_eval.record import RunRecord
 from ctft_eval.results import verdicts
 from ctft_eval.settings import TRANSPORT_LIMITS
@@ -56,7 +57,9 @@ class RunView:
         p = self.record.profile
         if not p.get("name"):
             return "no Continue profile recorded (a run from before profiles)"
-        return f"{p.get('name')} ({p.get('provider')} provider, {p.get('tools')} tools, {str(p.get('sha256'))[:12]})"
+        behaviour = p.get("continue_behaviour") or RELEASED  # (what a record from before behaviours stood for)
+        return (f"{p.get('name')} ({p.get('provider')} provider, {p.get('tools')} tools, Continue {behaviour}, "
+                f"{str(p.get('sha256'))[:12]})")
 
     @property
     def suites(self) -> dict[str, str]:
@@ -117,8 +120,6 @@ class Comparison:
     base: RunView
     current: RunView
     common: list[str]
-    base_only: list[str]
-    current_only: list[str]
     deltas: dict[str, DimensionDelta]
     notes: list[str]
 
@@ -156,8 +157,7 @@ def compare(base: RunView, current: RunView) -> Comparison:
                      f"{current.profile}: the runs did not ask the same questions")
     if base.channel != current.channel:
         notes.append(f"channels differ: {base.channel} vs {current.channel}")
-    return Comparison(base, current, common, sorted(base_cases - current_cases), sorted(current_cases - base_cases),
-                      deltas, notes)
+    return Comparison(base, current, common, deltas, notes)
 
 
 def pair_runs(baselines: list[RunView], currents: list[RunView]) -> list[tuple[RunView, RunView]]:

@@ -33,8 +33,6 @@ class Dimension:
     applies: Callable[[Case], bool]
     """Whether a case counts in this dimension (it then gets one test per backend and channel)."""
     score: Callable[[Case, list[Reply]], Outcome]
-    denominator: str
-    """What the pass rate counts, in words (for the docs and the record)."""
     gate: Literal["rate", "median"] = "rate"
     """rate: the pass rate must be at least the threshold; median: the median of the outcomes'
     values must be at most it (the gate is then named NAME_median)."""

@@ -16,6 +16,7 @@ import pytest
 
 from ctft_eval import cancel, dimensions, interrupts
 from ctft_eval.collect import DEFAULT_SUITE_FILES, SESSION, CaseFailed, CaseItem, session_of, suite_file
+from ctft_eval.profile import BEHAVIOURS
 from ctft_eval.report import terminal
 from ctft_eval.session import ConfigError, EvalSession, Options
 
@@ -33,6 +34,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ctft-provider", choices=("ollama", "openai"), default="ollama",
                     help="build requests as Continue's ollama provider does (no tools after a tool result) or "
                          "its openai provider (tools on every request, parallel_tool_calls false); default ollama")
+    group.addoption("--ctft-continue", choices=tuple(BEHAVIOURS), default=None,
+                    help="which Continue the requests stand for: released (1.3.x and 2.0.0: the ollama provider "
+                         "sends no tools after a tool result, continuedev/continue#13254; the default) or "
+                         "tools-every-request (the open fixes: tools on every request)")
     group.addoption("--ctft-tools", choices=("default", "experimental", "all"), default="default",
                     help="the tools offered: default (the 13 a default Continue session gives a local model), "
                          "experimental (plus Continue's experimental tools) or all 20")
@@ -62,12 +67,13 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in dimensions.names():
         config.addinivalue_line("markers", f"{name}: ctft-eval tests of the {name} dimension")
     pyproject = config.inipath if config.inipath and config.inipath.name == "pyproject.toml" else None
+    get = config.getoption
     options = Options(
-        config.getoption("backend"), config.getoption("ctft_channel"), config.getoption("ctft_concurrency"),
-        config.getoption("ctft_set"), config.getoption("ctft_strict"), config.getoption("ctft_record"),
-        config.getoption("baseline"), config.getoption("ctft_repeat"), config.getoption("ollama_host"),
-        config.getoption("ctft_schema"), config.getoption("ctft_provider"), config.getoption("ctft_tools"),
-        config.getoption("ctft_profile"),
+        backends=get("backend"), channel=get("ctft_channel"), concurrency=get("ctft_concurrency"),
+        overrides=get("ctft_set"), strict=get("ctft_strict"), record=get("ctft_record"), baselines=get("baseline"),
+        repeat=get("ctft_repeat"), ollama_host=get("ollama_host"), schema=get("ctft_schema"),
+        provider=get("ctft_provider"), tools=get("ctft_tools"), profile=get("ctft_profile"),
+        continue_behaviour=get("ctft_continue"),
     )
     try:
         session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
@@ -83,9 +89,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session_of(session.config)
-    if state is not None and state.suites and not state.specs:
+    if state is not None and state.bound.suites and not state.specs:
         raise pytest.UsageError(
-            f"collected {len(state.suites)} suite file(s) but no model to evaluate: pass "
+            f"collected {len(state.bound.suites)} suite file(s) but no model to evaluate: pass "
             "--backend=ollama:MODEL or --backend=openai:MODEL@URL"
         )
 
@@ -147,9 +153,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     state = session_of(config)
-    if state is None or state.record is None:
+    if state is None or state.end is None:
         return
-    if state.scored:
-        terminal.write_session(terminalreporter, state)
+    if state.end.scored:
+        terminal.write_session(terminalreporter, state.end)
     else:
-        terminal.write_record_line(terminalreporter, state)
+        terminal.write_record_line(terminalreporter, state.end)

@@ -1,5 +1,12 @@
 """The Continue profile: the one home of how Continue builds a request, per provider and channel.
 
+Which Continue it stands for: the built-in texts (system message, tool instructions, tool order)
+were read at continuedev/continue d0a3c0b (the 1.3.40 extension). For Continue 2.0.0 only one rule
+is confirmed: the ollama provider's "no tools after a tool result" (continuedev/continue#13254,
+open). The open fixes (#13258, #13269, #13276) send tools on every request; `--ctft-continue`
+picks which Continue a run stands for (BEHAVIOURS), and a new behaviour is one more name there and
+one more branch in `Profile.tools_after_tool_result`.
+
 Facts (continuedev/continue at d0a3c0b; ../shared/reference/continue.md):
 - Tools a default agent-mode session offers a local model: 13, in the order of core/tools/index.ts
   (getBaseToolDefinitions, then getConfigDependentToolDefinitions), create_rule_block and
@@ -30,6 +37,14 @@ from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME, function_schemas
 from ctft_eval.channels import CONTINUE, NATIVE, tool_instructions
 
 PROVIDERS = ("ollama", "openai")
+RELEASED = "released"
+EVERY_REQUEST = "tools-every-request"
+BEHAVIOURS: dict[str, str] = {
+    RELEASED: "Continue as released (1.3.x, 2.0.0): the ollama provider sends no tools after a tool result "
+              "(continuedev/continue#13254)",
+    EVERY_REQUEST: "Continue with the open fixes of #13254 (#13258, #13269, #13276): tools on every request",
+}
+"""The Continue behaviours a run can stand for (--ctft-continue), and what each means."""
 TOOL_SETS = ("default", "experimental", "all")
 BUILTIN = "builtin/continue-d0a3c0b"
 """The built-in profile's version: the Continue commit its facts were read at."""
@@ -90,10 +105,15 @@ class Profile:
     """A captured profile's own answer to "are tools sent after a tool result?" (None: the provider's rule)."""
     parallel: bool | None = None
     """A captured profile's parallel_tool_calls (None: the provider's rule)."""
+    behaviour: str = RELEASED
+    """Which Continue the requests stand for (BEHAVIOURS); it decides the ollama provider's
+    tools after a tool result."""
 
     @property
     def tools_after_tool_result(self) -> bool:
-        return self.after_result if self.after_result is not None else self.provider == "openai"
+        if self.after_result is not None:
+            return self.after_result
+        return self.provider == "openai" or self.behaviour == EVERY_REQUEST
 
     @property
     def parallel_tool_calls(self) -> bool | None:
@@ -136,7 +156,8 @@ class Profile:
             [self.provider, self.base_system, self.tools, self.instructions, self.schemas,
              self.tools_after_tool_result, self.parallel_tool_calls], sort_keys=True,
         ).encode()).hexdigest()
-        return {"name": self.name, "provider": self.provider, "tools": self.tools_name, "sha256": digest}
+        return {"name": self.name, "provider": self.provider, "tools": self.tools_name, "sha256": digest,
+                "continue_behaviour": self.behaviour}
 
     def deviations(self, settings: dict[str, Any]) -> list[str]:
         """Where this run's pinned sampling differs from what Continue itself would send."""
@@ -151,23 +172,33 @@ class Profile:
         return out
 
 
-def builtin(provider: str = "ollama", tools: str = "default") -> Profile:
+def builtin(provider: str = "ollama", tools: str = "default", behaviour: str = RELEASED) -> Profile:
     if provider not in PROVIDERS:
         raise ValueError(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
     if tools not in TOOL_SETS:
         raise ValueError(f"unknown tool set {tools!r}; known: {', '.join(TOOL_SETS)}")
-    return Profile(provider, tools, tool_set(tools))
+    if behaviour not in BEHAVIOURS:
+        raise ValueError(f"unknown Continue behaviour {behaviour!r}; known: {', '.join(BEHAVIOURS)}")
+    return Profile(provider, tools, tool_set(tools), behaviour=behaviour)
 
 
-def from_captured(path: str) -> Profile:
-    """The profile a user's own Continue sent, as `python -m ctft_eval capture` recorded it."""
+def from_captured(path: str, behaviour: str | None = None) -> Profile:
+    """The profile a user's own Continue sent, as `python -m ctft_eval capture` recorded it. Where the
+    capture saw a request after a tool result, it tells the behaviour; one asked for that
+    contradicts it is an error."""
     from ctft_eval.profile_file import load
 
     captured = load(path)
+    seen = captured.tools_after_tool_result
+    implied = None if seen is None or captured.provider != "ollama" else (EVERY_REQUEST if seen else RELEASED)
+    if behaviour is not None and implied is not None and behaviour != implied:
+        raise ValueError(f"--ctft-continue {behaviour}: the captured profile {path} shows {implied} "
+                         f"({'tools' if seen else 'no tools'} sent after a tool result)")
     schemas = {t["function"]["name"]: t for t in captured.tools}
     return Profile(captured.provider, "captured", tuple(captured.tool_names), captured.base_system,
                    f"captured:{Path(path).name}", schemas, captured.tool_instructions, dict(captured.options),
-                   captured.captured.sha256, captured.tools_after_tool_result, captured.parallel_tool_calls)
+                   captured.captured.sha256, seen, captured.parallel_tool_calls,
+                   implied or behaviour or RELEASED)
 
 
 def channel_for(requested: str, profile: Profile, model: str) -> tuple[str, ...]:

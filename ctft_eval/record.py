@@ -1,8 +1,10 @@
 """The run record: one typed, versioned account of a run, written atomically, complete or not.
 
 The plugin builds it; the summary, the gates, `compare`, the reports and replay all read it. Its
-JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier format
-`ctft-eval-run/1` (see ctft_eval.record_v1), so committed baselines keep loading. `read()` and
+JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier formats
+`ctft-eval-run/2` (without the run plan's `plan` and `profile.continue_behaviour`: see
+ctft_eval.plan.RunConfig.from_record) and `ctft-eval-run/1` (see ctft_eval.record_v1), so committed
+baselines keep loading. `read()` and
 `parse()` check the structure first (ctft_eval.record_check): a file that is not a usable record is
 one RecordError naming the file and the field. What is written never nests deeper than it reads
 (a reply's content is kept to ctft_eval.depth's limit), so the builder never recurses on a model's
@@ -22,7 +24,9 @@ from ctft_eval.depth import MAX_DEPTH, clipped, deeper_than, too_deep_error
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.scorers.outcome import Outcome
 
-FORMAT = "ctft-eval-run/2"
+FORMAT = "ctft-eval-run/3"
+FORMAT_2 = "ctft-eval-run/2"
+"""Format 2 is format 3 without the run plan's fields; it reads as it is."""
 
 Key = tuple[str, str, str]  # (backend label, channel, case id)
 CONTENT_DEPTH = MAX_DEPTH + 16
@@ -173,8 +177,12 @@ class RunRecord:
     gates: list[Gate] = field(default_factory=list)
     ctft_eval_version: str = "unknown"
     profile: dict[str, Any] = field(default_factory=dict)
-    """The Continue profile the requests were built with (name, provider, tool set, sha256), how
-    arguments were judged, where the sampling deviates from Continue's, and the cases left out."""
+    """The Continue profile the requests were built with (name, provider, tool set, sha256, the
+    Continue behaviour), how arguments were judged, where the sampling deviates from Continue's, and
+    the cases left out."""
+    plan: dict[str, Any] = field(default_factory=dict)
+    """The run plan's tool lists: the profile's tools and each case's offered tools (ctft_eval.plan;
+    empty in a record from before run plans)."""
     format: str = FORMAT
 
     def run_keys(self) -> list[tuple[str, str]]:
@@ -201,6 +209,7 @@ class RunRecord:
             "backends": {label: clipped(i.to_json(), CONTENT_DEPTH) for label, i in self.backends.items()},
             "channels": self.channels,
             "profile": self.profile,
+            "plan": self.plan,
             "repeat": self.repeat,
             "settings": self.settings,
             "gate_thresholds": self.gate_thresholds,
@@ -232,6 +241,7 @@ class RunRecord:
             gates=[Gate.from_dict(g) for g in data.get("gates") or []],
             ctft_eval_version=str(data.get("ctft_eval_version", "unknown")),
             profile=dict(data.get("profile") or {}),
+            plan=dict(data.get("plan") or {}),
             format=FORMAT,
         )
 
@@ -261,10 +271,10 @@ def parse(data: Any, source: str) -> RunRecord:
         what = "null" if data is None else f"a JSON {type(data).__name__}"
         raise RecordError(f"{source}: not a ctft-eval run record ({what}, not an object)")
     fmt = data.get("format")
-    if not isinstance(fmt, str) or fmt not in (FORMAT, record_v1.FORMAT):
+    if not isinstance(fmt, str) or fmt not in (FORMAT, FORMAT_2, record_v1.FORMAT):
         shown = repr(fmt) if fmt is None or isinstance(fmt, str | int | float) else f"a JSON {type(fmt).__name__}"
         raise RecordError(f"{source}: not a ctft-eval run record (format {shown[:80]}; this version reads "
-                          f"{FORMAT} and {record_v1.FORMAT})")
+                          f"{FORMAT}, {FORMAT_2} and {record_v1.FORMAT})")
     try:
         if fmt == record_v1.FORMAT:
             check(data, format_1=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ctft_eval.depth import MAX_DEPTH, where_deeper
-from ctft_eval.profile import PROVIDERS
+from ctft_eval.profile import BEHAVIOURS, PROVIDERS
 from ctft_eval.reply import Reply, Timings, ToolCall
 from ctft_eval.scorers.judging import SCHEMAS
 
@@ -203,8 +203,10 @@ def _run() -> Obj:
 
 
 PROFILE = Obj({"name": Opt(STR), "provider": OneOf(PROVIDERS), "tools": Opt(STR), "sha256": Opt(STR),
+               "continue_behaviour": Opt(OneOf(tuple(BEHAVIOURS))),
                "schema": OneOf(SCHEMAS), "deviations": Opt(ListOf(STR)), "left_out": Opt(MapOf(STR))},
               what="a profile")
+PLAN = Obj({"profile_tools": Opt(ListOf(STR)), "offered": Opt(MapOf(ListOf(STR)))}, what="a run plan")
 
 
 def _top(format_1: bool) -> Obj:
@@ -217,7 +219,7 @@ def _top(format_1: bool) -> Obj:
     return Obj({
         "format": STR, "ctft_eval_version": STR, "started": STR, "finished": STR, "complete": BOOL,
         "exit_status": INT, "backends": MapOf(Obj({}, what="a backend's identity") if format_1 else IDENTITY),
-        "channels": ListOf(STR), "profile": Opt(PROFILE), "repeat": INT, "settings": Opt(MapOf(ANY)),
+        "channels": ListOf(STR), "profile": Opt(PROFILE), "plan": Opt(PLAN), "repeat": INT, "settings": Opt(MapOf(ANY)),
         "gate_thresholds": Opt(MapOf(NUM)), "suites": Opt(ListOf(SUITE)), "cases": Opt(MapOf(CASE)),
         "warmups": Opt(MapOf(REPLY)), "runs": Opt(ListOf(run)), "gates": Opt(ListOf(_gate())),
         "results": Opt(ListOf(entry)),

@@ -1,24 +1,24 @@
-"""Building the run record from a session's state (what the plugin writes with --ctft-record)."""
+"""Building the run record of a live run from its plan, its bound cases and its entries."""
 
 from __future__ import annotations
 
 import datetime as dt
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ctft_eval.backends import ModelIdentity
-from ctft_eval.record import CaseInfo, RunRecord, SuiteInfo
+from ctft_eval.plan import BoundCases, RunConfig
+from ctft_eval.record import CaseInfo, Entry, RunRecord, SuiteInfo
+from ctft_eval.reply import Reply
 from ctft_eval.results import summaries
 
-if TYPE_CHECKING:
-    from ctft_eval.session import EvalSession
 
-
-def build_record(session: EvalSession, status: int, interrupted: bool, rootpath: Path) -> RunRecord:
-    """Entries in the order the tests scored them; paths relative to pytest's rootdir."""
-    last = len(session.scored_order)
-    entries = sorted(session.entries.values(), key=lambda e: session.scored_order.get(e.key, last))
+def build_record(config: RunConfig, profile: dict[str, Any], bound: BoundCases, entries: list[Entry], *,
+                 backends: dict[str, ModelIdentity], warmups: dict[str, Reply], started: str, status: int,
+                 complete: bool, gate_thresholds: dict[str, float], rootpath: Path) -> RunRecord:
+    """`entries` in the order they go into the record; `profile` the profile's fingerprint, judging
+    and deviations (the cases left out are added here); paths relative to `rootpath`."""
 
     def rel(path: str) -> str:
         try:
@@ -31,25 +31,23 @@ def build_record(session: EvalSession, status: int, interrupted: bool, rootpath:
     except metadata.PackageNotFoundError:
         version = "unknown"
     record = RunRecord(
-        started=session.started,
+        started=started,
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        complete=not interrupted and all(e.outcomes for e in entries),
+        complete=complete,
         exit_status=status,
-        backends={label: session.identities.get(label, ModelIdentity(str(session.spec(label))))
-                  for label in dict.fromkeys(e.backend for e in entries)},
-        channels=list(session.channels),
-        repeat=session.repeat,
-        settings=session.settings.request_settings(),
-        gate_thresholds=session.settings.gates,
-        suites=[SuiteInfo(rel(s.file), s.name, s.sha256, len(s.cases)) for s in session.suites.values()],
+        backends=backends,
+        channels=list(config.channels),
+        repeat=config.repeat,
+        settings=dict(config.settings),
+        gate_thresholds=gate_thresholds,
+        suites=[SuiteInfo(rel(s.file), s.name, s.sha256, len(s.cases)) for s in bound.suites.values()],
         cases={c.id: CaseInfo(rel(c.file), c.suite, list(c.tags), list(c.dimensions),
-                              list(c.first_expectation.tools), c.is_chain) for c in session.cases.values()},
+                              list(c.first_expectation.tools), c.is_chain) for c in bound.cases.values()},
         results=entries,
-        warmups=dict(session.warmups),
+        warmups=warmups,
         ctft_eval_version=version,
-        profile={**session.profile.fingerprint(), "schema": session.settings.schema,
-                 "deviations": session.profile.deviations(session.settings.request_settings()),
-                 "left_out": dict(session.left_out)},
+        profile={**profile, "left_out": dict(bound.left_out)},
+        plan=config.plan_json(bound.cases),
     )
     record.runs = summaries(record)
     return record

@@ -18,11 +18,9 @@ from pathlib import Path
 from ctft_eval import dimensions
 from ctft_eval.cases import Case, SuiteError, load_suite
 from ctft_eval.gates import evaluate
-from ctft_eval.profile import TOOL_SETS, builtin
+from ctft_eval.plan import RunConfig, bind, score_entry
 from ctft_eval.record import RecordError, RunRecord
 from ctft_eval.results import summaries
-from ctft_eval.scorers.judging import Judging, judging_as
-from ctft_eval.scorers.outcome import combine
 from ctft_eval.sources import reparsed
 
 
@@ -30,10 +28,8 @@ class RescoreError(ValueError):
     """The record cannot be re-scored here (its suite files are missing, say)."""
 
 
-def _cases(record: RunRecord, base: Path) -> tuple[dict[str, Case], list[str]]:
-    """The record's cases as the suite files define them now, offering the tools the run offered."""
-    p = record.profile
-    profile = builtin(p.get("provider", "ollama"), p["tools"]) if p.get("tools") in TOOL_SETS else None
+def _cases(record: RunRecord, config: RunConfig, base: Path) -> tuple[dict[str, Case], list[str]]:
+    """The record's cases as the suite files define them now, bound to the run's plan."""
     cases: dict[str, Case] = {}
     changed = []
     for suite in record.suites:
@@ -45,40 +41,37 @@ def _cases(record: RunRecord, base: Path) -> tuple[dict[str, Case], list[str]]:
         if loaded.sha256 != suite.sha256:
             changed.append(suite.file)
         for case in loaded.cases:
-            if profile is not None:
-                offered = case.tools if case.tools_declared else (*profile.offered(None), *case.custom)
-                case = replace(case, tools=tuple(offered))
-            cases[case.id] = case
+            cases[case.id] = bind(case, config).case
     return cases, changed
 
 
 def rescore(record: RunRecord, base: Path = Path("."), schema: str | None = None) -> tuple[RunRecord, list[str]]:
-    """The record with every outcome scored again; and the notes (changed suites, unknown cases)."""
-    cases, changed = _cases(record, base)
+    """The record with every outcome scored again under the plan it ran with (ctft_eval.plan); and
+    the notes (changed suites, unknown cases, what an old record does not say)."""
+    config = RunConfig.from_record(record)
+    schema = schema or config.schema
+    config = replace(config, schema=schema)
+    cases, changed = _cases(record, config, base)
     notes = [f"suite file changed since the run: {f}" for f in changed]
-    schema = schema or record.profile.get("schema") or "continue"
+    if config.profile_tools is None:
+        notes.append(f"the record predates run plans and its profile ({record.profile.get('name')}) is not a "
+                     "built-in one: every catalog tool is taken as offered")
     unknown = sorted({e.case for e in record.results if e.case not in cases})
     if unknown:
         notes.append(f"{len(unknown)} case(s) no longer in the suites keep their old outcomes: {', '.join(unknown)}")
-    with judging_as(Judging(schema)):  # type: ignore[arg-type]
-        for entry in record.results:
-            case = cases.get(entry.case)
-            if case is None:
-                continue
-            entry.replies = [reparsed(r) for r in entry.replies]
-            entry.timed_replies = [reparsed(r) for r in entry.timed_replies]
-            entry.repeats = [[reparsed(r) for r in replies] for replies in entry.repeats]
-            for name, old in list(entry.outcomes.items()):
-                if old.missing or name not in dimensions.names():
-                    continue
-                dim = dimensions.get(name)
-                attempts = [entry.timed_replies] if dim.timed else [entry.replies, *entry.repeats]
-                outcomes = [dim.score(case, replies) for replies in attempts if replies]
-                if outcomes:
-                    entry.outcomes[name] = combine(outcomes)
-                    if len(outcomes) > 1:
-                        entry.attempts[name] = [o.passed for o in outcomes]
-    record.profile = {**record.profile, "schema": schema,
+    known = set(dimensions.names())
+    for entry in record.results:
+        case = cases.get(entry.case)
+        if case is None:
+            continue
+        entry.replies = [reparsed(r) for r in entry.replies]
+        entry.timed_replies = [reparsed(r) for r in entry.timed_replies]
+        entry.repeats = [[reparsed(r) for r in replies] for replies in entry.repeats]
+        for name in [n for n in entry.outcomes if n in known]:
+            score_entry(entry, case, config, name)
+    if not record.plan and config.profile_tools is not None:  # (a record from before run plans)
+        record.plan = config.plan_json({cid: cases[cid] for cid in record.cases if cid in cases})
+    record.profile = {"continue_behaviour": config.continue_behaviour, **record.profile, "schema": schema,
                       "rescored": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     record.runs = summaries(record)
     record.gates = evaluate(record, record.gate_thresholds)

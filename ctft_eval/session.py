@@ -11,34 +11,25 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ctft_eval import cancel, dimensions, interrupts, record_path, redact
 from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
-from ctft_eval.cases import Case, Suite, SuiteError
+from ctft_eval.cases import Case, Suite
 from ctft_eval.channels import CHANNELS
-from ctft_eval.compare import (
-    Comparison,
-    RegressionSettings,
-    RunView,
-    compare_all,
-    load_views,
-    regression_settings,
-    views,
-)
+from ctft_eval.compare import Comparison, RunView, compare_all, load_views, regression_settings, views
+from ctft_eval.ending import RunEnd
 from ctft_eval.fetch import Fetched, Plan, fetch
-from ctft_eval.gates import Verdict, decide, evaluate, regression_gates
-from ctft_eval.profile import Profile, builtin, channel_for, from_captured
+from ctft_eval.gates import decide, evaluate, regression_gates
+from ctft_eval.plan import BoundCases, RunConfig, score_entry
+from ctft_eval.profile import RELEASED, Profile, builtin, channel_for, from_captured
 from ctft_eval.record import Entry, Gate, Key, RunRecord
+from ctft_eval.recording import build_record
 from ctft_eval.reply import Reply
-from ctft_eval.scorers.judging import Judging, judging_as
-from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
+from ctft_eval.scorers.outcome import Outcome
 from ctft_eval.settings import Settings, SettingsError, load_settings
 from ctft_eval.sources import NotRecorded, ReplySource, open_source
-
-MISSING_REASON = "missing from the replay record (not scored, not passed)"
 
 
 class ConfigError(ValueError):
@@ -62,42 +53,37 @@ class Options:
     provider: str = "ollama"
     tools: str = "default"
     profile: str | None = None
+    continue_behaviour: str | None = None
+    """Which Continue the requests stand for (ctft_eval.profile.BEHAVIOURS); None: released, or what a
+    captured profile shows."""
 
 
 @dataclass(eq=False)
 class EvalSession:
+    """A live run: its plan, the fetch's bookkeeping, and what it hands the reports at the end."""
+
     settings: Settings
     specs: list[BackendSpec]
-    channels: tuple[str, ...]
-    strict: bool = False
-    record_path: Path | None = None
-    repeat: int = 1
+    profile: Profile
+    config: RunConfig
+    """The run plan (ctft_eval.plan): how cases are bound and scored, and what the record keeps of it."""
+    options: Options
     baselines: list[RunView] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
-    """Backend options (ollama_host) and the repeat count, for the reply sources."""
-    profile: Profile = field(default_factory=builtin)
-    channel_request: str = "native"
-    """The --ctft-channel asked for: native, continue, both or auto (per backend, see channels_for)."""
-    left_out: dict[str, str] = field(default_factory=dict)
-    """Cases not run because the profile does not offer the tools they expect: case id -> why."""
-    suites: dict[str, Suite] = field(default_factory=dict)
-    cases: dict[str, Case] = field(default_factory=dict)
+    record_path: Path | None = None
+    bound: BoundCases = field(default_factory=BoundCases)
     entries: dict[Key, Entry] = field(default_factory=dict)
     sources: dict[str, ReplySource] = field(default_factory=dict)
     identities: dict[str, ModelIdentity] = field(default_factory=dict)
     warmups: dict[str, Reply] = field(default_factory=dict)
-    fetched: dict[tuple[Key, int, bool], Fetched] = field(default_factory=dict)
+    fetched: set[tuple[Key, int, bool]] = field(default_factory=set)
+    """The (key, attempt, timed) requests already answered (with replies or NotRecorded)."""
     scored_order: dict[Key, int] = field(default_factory=dict)
     """The order in which keys got their first outcome (the tests' order): the record's order."""
     other_failures: int = 0
     started: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     lock: threading.Lock = field(default_factory=threading.Lock)
-    record: RunRecord | None = None
-    comparisons: list[Comparison] = field(default_factory=list)
-    verdict: Verdict | None = None
-    interrupted: bool = False
-    written: record_path.Written | None = None
-    """Where the record went at the end (and why not where it was asked for, if so)."""
+    end: RunEnd | None = None
+    """How the run ended, for the reports (set by finish)."""
 
     @classmethod
     def configure(cls, opts: Options, pyproject: Path | None) -> EvalSession:
@@ -134,7 +120,10 @@ class EvalSession:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         try:
-            profile = from_captured(opts.profile) if opts.profile else builtin(opts.provider, opts.tools)
+            if opts.profile:
+                profile = from_captured(opts.profile, opts.continue_behaviour)
+            else:
+                profile = builtin(opts.provider, opts.tools, opts.continue_behaviour or RELEASED)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         channels = tuple(dict.fromkeys(c for spec in specs for c in channel_for(opts.channel, profile, spec.model)))
@@ -142,33 +131,26 @@ class EvalSession:
         why = record_path.problem(record) if record is not None else None
         if why:
             raise ConfigError(f"--ctft-record {opts.record}: {record} {why}")
-        return cls(settings, specs, channels or CHANNELS, opts.strict, record, opts.repeat, baselines,
-                   {"ollama_host": opts.ollama_host, "repeat": opts.repeat}, profile, opts.channel)
+        config = RunConfig.live(settings.request_settings(), profile, channels or CHANNELS, opts.repeat)
+        return cls(settings, specs, profile, config, opts, baselines, record)
 
     def channels_for(self, spec: BackendSpec) -> tuple[str, ...]:
-        return channel_for(self.channel_request, self.profile, spec.model)
+        return channel_for(self.options.channel, self.profile, spec.model)
 
     # ---- collection ---------------------------------------------------------------------------
 
     def add_suite(self, suite: Suite) -> list[Case]:
-        """Take a suite's cases, each offering the tools the profile offers (or the suite names);
-        a case that expects a tool not offered is left out, with the reason."""
-        for other in self.suites.values():
-            clash = {c.id for c in other.cases} & {c.id for c in suite.cases}
-            if clash and other.file != suite.file:
-                raise SuiteError(suite.file, sorted(clash)[0], f"case id also used in {other.file}")
-        self.suites[suite.file] = suite
-        bound = []
-        for case in suite.cases:
-            offered = case.tools if case.tools_declared else (*self.profile.offered(None), *case.custom)
-            case = replace(case, tools=tuple(offered))
-            wanted = [e.describe() for e in case.expectations if e.wants_call and not set(e.tools) & set(case.tools)]
-            if wanted:
-                self.left_out[case.id] = (f"expects {', '.join(dict.fromkeys(wanted))}, which the "
-                                          f"{self.profile.tools_name} tool set does not offer")
-            self.cases[case.id] = case
-            bound.append(case)
-        return bound
+        """Bind a suite's cases to this run (ctft_eval.plan.bind): the tools each offers, its latency
+        budget; a case that expects a tool not offered is left out, with the reason."""
+        return self.bound.add(suite, self.config)
+
+    @property
+    def cases(self) -> dict[str, Case]:
+        return self.bound.cases
+
+    @property
+    def left_out(self) -> dict[str, str]:
+        return self.bound.left_out
 
     # ---- fetching -----------------------------------------------------------------------------
 
@@ -178,7 +160,8 @@ class EvalSession:
         for label in dict.fromkeys(k[0] for k in keys):
             spec = next(s for s in self.specs if s.label == label)
             channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))
-            source = open_source(spec, self.settings, self.options, self.profile)
+            options = {"ollama_host": self.options.ollama_host, "repeat": self.config.repeat}
+            source = open_source(spec, self.settings, options, self.profile)
             self.sources[label] = source
             try:
                 self.identities[label] = redact.redact_identity(source.open(channels))
@@ -190,7 +173,7 @@ class EvalSession:
         plan = Plan([k for k, d in wanted if d not in timed], [k for k, d in wanted if d in timed],
                     tuple(d for d in dimensions.names() if d in {d for _, d in wanted} & timed))
         try:
-            fetch(plan, self.sources, self.cases, concurrency=self.settings.concurrency, repeat=self.repeat,
+            fetch(plan, self.sources, self.cases, concurrency=self.settings.concurrency, repeat=self.config.repeat,
                   sink=self._store, say=say, warmups=self.warmups)
         finally:
             for reply in self.warmups.values():
@@ -200,50 +183,44 @@ class EvalSession:
         for reply in replies if isinstance(replies, list) else ():
             redact.redact_reply(reply)  # before anything scores, prints or records it
         with self.lock:
-            self.fetched[(key, attempt, timed)] = replies
+            self.fetched.add((key, attempt, timed))
             if isinstance(replies, list):
                 entry = self._entry(key)
                 if timed:
                     entry.timed_replies = replies
                 elif attempt == 0:
                     entry.replies = replies
-                else:
-                    entry.repeats.append(replies)
+                else:  # attempts finish in any order: each goes to its own place
+                    entry.repeats += [[] for _ in range(attempt - len(entry.repeats))]
+                    entry.repeats[attempt - 1] = replies
 
     def _entry(self, key: Key) -> Entry:
         if key not in self.entries:
             self.entries[key] = Entry(*key)
         return self.entries[key]
 
-    def _replies(self, key: Key, attempt: int, timed: bool) -> Fetched:
+    def _ask(self, key: Key, attempt: int, timed: bool) -> None:
+        """A request the fetch did not make (e.g. an interrupted fetch): ask now."""
         with self.lock:
-            found = self.fetched.get((key, attempt, timed))
-        if found is None:  # not prefetched (e.g. an interrupted fetch): ask now
-            source = self.sources.get(key[0])
-            if source is None:
-                return NotRecorded(f"backend {key[0]} was not prepared")
-            found = source.replies(self.cases[key[2]], key[1], attempt, timed)
-            self._store(key, attempt, timed, found)
-        return found
+            if (key, attempt, timed) in self.fetched:
+                return
+        source = self.sources.get(key[0])
+        found = source.replies(self.cases[key[2]], key[1], attempt, timed) if source is not None \
+            else NotRecorded(f"backend {key[0]} was not prepared")
+        self._store(key, attempt, timed, found)
 
     # ---- scoring ------------------------------------------------------------------------------
 
     def score(self, key: Key, dimension: str) -> Outcome:
-        dim = dimensions.get(dimension)
-        case = self.cases[key[2]]
-        attempts = [self._replies(key, 0, True)] if dim.timed else \
-            [self._replies(key, a, False) for a in range(self.repeat)]
-        with judging_as(Judging(self.settings.schema)):  # type: ignore[arg-type]
-            outcomes = [not_recorded(dimension, MISSING_REASON) if isinstance(r, NotRecorded)
-                        else dim.score(case, r) for r in attempts]
-        outcome = combine(outcomes)
+        """One test: the dimension's attempts fetched (if they were not), then scored as rescore and
+        replay score them (ctft_eval.plan.score_entry)."""
+        timed = dimensions.get(dimension).timed
+        for attempt in range(1 if timed else self.config.repeat):
+            self._ask(key, attempt, timed)
         with self.lock:
             entry = self._entry(key)
             self.scored_order.setdefault(key, len(self.scored_order))
-            entry.outcomes[dimension] = outcome
-            if len(outcomes) > 1:
-                entry.attempts[dimension] = [o.passed for o in outcomes]
-        return outcome
+        return score_entry(entry, self.cases[key[2]], self.config, dimension)
 
     # ---- the end ------------------------------------------------------------------------------
 
@@ -253,32 +230,37 @@ class EvalSession:
 
     def finish(self, status: int, interrupted: bool, rootpath: Path) -> int:
         """Gates, comparisons, the exit status, and the record (written when asked for; when that
-        fails, a copy goes to the temporary folder and `written` says where and why)."""
-        self.interrupted = interrupted and status == interrupts.INTERRUPTED  # (not an internal error)
+        fails, a copy goes to the temporary folder and the end says where and why)."""
         record = self.build_record(status, interrupted, rootpath)
         gates: list[Gate] = evaluate(record, self.settings.gates)
+        comparisons: list[Comparison] = []
         if self.baselines and self.scored:
-            self.comparisons = compare_all(self.baselines, views(record, "this run"))
-            gates += regression_gates(self.comparisons, self.settings.regression)
+            comparisons = compare_all(self.baselines, views(record, "this run"))
+            gates += regression_gates(comparisons, self.settings.regression)
         case_failures = sum(1 for e in record.results for o in e.outcomes.values() if o.passed is False)
-        self.verdict = decide(status, gates, scored=self.scored, strict=self.strict,
-                              other_failures=self.other_failures, case_failures=case_failures)
-        record.gates, record.exit_status = gates, self.verdict.exit_status
-        self.record = record
-        if self.record_path is not None:
-            self.written = record_path.write(self.record_path, record)
-        return self.verdict.exit_status
+        verdict = decide(status, gates, scored=self.scored, strict=self.options.strict,
+                         other_failures=self.other_failures, case_failures=case_failures)
+        record.gates, record.exit_status = gates, verdict.exit_status
+        written = record_path.write(self.record_path, record) if self.record_path is not None else None
+        self.end = RunEnd(record, verdict, interrupted and status == interrupts.INTERRUPTED, comparisons,
+                          len(self.baselines), regression_settings(self.settings.regression), written)
+        return verdict.exit_status
 
     def build_record(self, status: int, interrupted: bool, rootpath: Path) -> RunRecord:
-        from ctft_eval.recording import build_record
-
-        return build_record(self, status, interrupted, rootpath)
+        """Entries in the order the tests scored them; paths relative to pytest's rootdir."""
+        last = len(self.scored_order)
+        entries = sorted(self.entries.values(), key=lambda e: self.scored_order.get(e.key, last))
+        labels = dict.fromkeys(e.backend for e in entries)
+        backends = {label: self.identities.get(label, ModelIdentity(str(self.spec(label)))) for label in labels}
+        profile = {**self.profile.fingerprint(), "schema": self.settings.schema,
+                   "deviations": self.profile.deviations(self.settings.request_settings())}
+        return build_record(self.config, profile, self.bound, entries, backends=backends, warmups=dict(self.warmups),
+                            started=self.started, status=status,
+                            complete=not interrupted and all(e.outcomes for e in entries),
+                            gate_thresholds=self.settings.gates, rootpath=rootpath)
 
     def spec(self, label: str) -> BackendSpec:
         return next(s for s in self.specs if s.label == label)
-
-    def regression_rules(self) -> RegressionSettings:
-        return regression_settings(self.settings.regression)
 
     def close(self) -> None:
         sources = list(self.sources.values())

@@ -25,7 +25,7 @@ def score(case, replies):
 
 
 DIMENSION = Dimension("brevity", lambda case: not case.is_chain and not case.first_expectation.wants_call,
-                      score, "no-tool cases", threshold=1.0, regression=False)
+                      score, threshold=1.0, regression=False)
 '''
 
 TOY_BACKEND = '''

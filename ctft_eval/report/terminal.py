@@ -1,5 +1,6 @@
 """The terminal report (tabulate): a run's dimension, tool, failure and repeat tables, the gate
-table and the verdict, and comparisons as plain tables; all rendered from the run record."""
+table and the verdict, and comparisons as plain tables; all rendered from how the run ended
+(ctft_eval.ending.RunEnd: the run record, the verdict, the comparisons, where the record went)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from tabulate import tabulate
 
 from ctft_eval import dimensions
 from ctft_eval.compare import Comparison, RegressionSettings, RunView
+from ctft_eval.ending import RunEnd
+from ctft_eval.profile import BEHAVIOURS, RELEASED
 from ctft_eval.record import Gate, RunRecord
 from ctft_eval.report.cells import comparison_lines, pct, rate_cells
 from ctft_eval.results import (
@@ -118,8 +121,12 @@ def profile_lines(record: RunRecord) -> list[str]:
     if not p:
         return []
     judged = "by the strict JSON schema" if p.get("schema") == "strict" else "as Continue's tools receive them"
+    behaviour = p.get("continue_behaviour") or RELEASED
     lines = [f"ctft-eval: requests built as Continue's {p.get('provider')} provider builds them (profile "
-             f"{p.get('name')}, {p.get('tools')} tools); arguments judged {judged}"]
+             f"{p.get('name')}, {p.get('tools')} tools); arguments judged {judged}",
+             f"ctft-eval: Continue behaviour {behaviour}: {BEHAVIOURS.get(behaviour, 'unknown')}"
+             + (" (the openai provider sends tools on every request in any case)"
+                if p.get("provider") == "openai" else "")]
     if p.get("deviations"):
         lines.append(f"ctft-eval: pinned for reproducible runs, unlike Continue: {'; '.join(p['deviations'])} "
                      "(--ctft-set max_tokens=4096 sends Continue's limit)")
@@ -131,9 +138,9 @@ def profile_lines(record: RunRecord) -> list[str]:
     return lines
 
 
-def write_session(tr, session) -> None:
-    """The whole end-of-run report on pytest's terminal reporter, for an EvalSession that finished."""
-    record, verdict = session.record, session.verdict
+def write_session(tr, end: RunEnd) -> None:
+    """The whole end-of-run report on pytest's terminal reporter, for a run that scored cases."""
+    record, verdict = end.record, end.verdict
     tr.section("ctft-eval summary")
     for line in profile_lines(record):
         tr.write_line(line)
@@ -142,23 +149,21 @@ def write_session(tr, session) -> None:
     if missing:
         tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "
                       f"{', '.join(missing[:20])}", yellow=True)
-    if session.comparisons or session.baselines:
+    if end.comparisons or end.baselines:
         tr.section("ctft-eval baseline comparison")
-        if session.comparisons:
-            comps = session.comparisons
-            views = list(dict.fromkeys([*(c.base for c in comps), *(c.current for c in comps)]))
-            tr.write_line(comparison(views, comps, session.regression_rules()))
+        if end.comparisons and end.rules is not None:
+            tr.write_line(comparison(end.views, end.comparisons, end.rules))
         else:
             tr.write_line("no baseline run shares a channel with this run: nothing to compare")
     tr.section("ctft-eval gates")
     tr.write_line(gate_table(record.gates))
-    if session.interrupted:
+    if end.interrupted:
         tr.write_line(interrupted_line(record, verdict.exit_status), red=True, bold=True)
     elif verdict.failed:
         tr.write_line(verdict.explanation(), red=True, bold=True)
     else:
         tr.write_line(verdict.explanation(), green=True)
-    write_record_line(tr, session)
+    write_record_line(tr, end)
 
 
 def interrupted_line(record: RunRecord, status: int) -> str:
@@ -167,15 +172,15 @@ def interrupted_line(record: RunRecord, status: int) -> str:
             f"{done} case(s) scored before that, so no gate decides it: exit status {status}")
 
 
-def write_record_line(tr, session) -> None:
+def write_record_line(tr, end: RunEnd) -> None:
     """Where the run record went; when the path asked for failed, why, and where the copy is."""
-    written = session.written
+    written = end.written
     if written is None:
-        if session.interrupted and not session.scored:
+        if end.interrupted and not end.scored:
             tr.write_line("ctft-eval: INTERRUPTED before any case was scored", red=True, bold=True)
         return
-    if session.interrupted and not session.scored:
-        replies = sum(len(e.replies) for e in session.record.results)
+    if end.interrupted and not end.scored:
+        replies = sum(len(e.replies) for e in end.record.results)
         tr.write_line(f"ctft-eval: INTERRUPTED before any case was scored; the record keeps the {replies} "
                       "repl(ies) that finished", red=True, bold=True)
     if written.error is None:

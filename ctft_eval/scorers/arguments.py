@@ -21,5 +21,5 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 DIMENSION = Dimension(
     NAME, lambda case: not case.is_chain and bool(case.first_expectation.arguments), score,
-    "single-step cases with argument matchers", threshold=0.90, per_tool=True,
+    threshold=0.90, per_tool=True,
 )

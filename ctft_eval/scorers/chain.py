@@ -34,6 +34,5 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 
 DIMENSION = Dimension(
-    NAME, lambda case: case.is_chain, score,
-    "every chain case", order=-1,
+    NAME, lambda case: case.is_chain, score, order=-1,
 )

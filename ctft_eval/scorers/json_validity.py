@@ -71,6 +71,5 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 
 DIMENSION = Dimension(
-    NAME, lambda case: case.is_chain or case.first_expectation.wants_call, score,
-    "cases expecting a call whose replies hold at least one call", threshold=0.99,
+    NAME, lambda case: case.is_chain or case.first_expectation.wants_call, score, threshold=0.99,
 )

@@ -1,7 +1,7 @@
 """latency: the wall time of one request, sent alone after a warm-up request, within the case's
-budget (or the configured one).
+budget (or the run's, ctft_eval.plan.bind).
 
-Denominator: cases with a latency budget. The gate on the median is computed over the same set."""
+Denominator: cases whose latency is measured. The gate on the median is computed over the same set."""
 
 from __future__ import annotations
 
@@ -26,6 +26,6 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 
 DIMENSION = Dimension(
-    NAME, lambda case: not case.is_chain and case.latency_budget is not None, score,
-    "cases with a latency budget", gate="median", threshold=2.0, unit="s", timed=True, regression=False,
+    NAME, lambda case: not case.is_chain and case.latency, score, gate="median", threshold=2.0, unit="s", timed=True,
+    regression=False,
 )

@@ -19,6 +19,5 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 
 DIMENSION = Dimension(
-    NAME, lambda case: not case.is_chain, score,
-    "every single-step case (tool cases and no-tool cases)", threshold=0.95, per_tool=True,
+    NAME, lambda case: not case.is_chain, score, threshold=0.95, per_tool=True,
 )
