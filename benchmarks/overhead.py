@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from doubles.ollama_server import OllamaDouble  # noqa: E402
 from doubles.oracle import Oracle, load_cases  # noqa: E402
 
+from ctft_eval import dimensions  # noqa: E402
 from ctft_eval.parsing import calls_in_text  # noqa: E402
 from ctft_eval.reply import Reply, ToolCall  # noqa: E402
-from ctft_eval.scorers import SCORERS  # noqa: E402
 
 TEXTS = {
     "prose, 2 kB": "The configuration lives in several places. " * 50,
@@ -47,7 +47,7 @@ def main() -> None:
     single = [c for c in cases if not c.is_chain and c.expect.arguments][0]
     reply = Reply(tool_calls=[ToolCall.from_raw(single.expect.tools[0], {"filepath": "a"}, "native")])
     for dim in ("tool_selection", "json_validity", "arguments"):
-        rate = per_second(lambda d=dim: SCORERS[d](single, [reply]))
+        rate = per_second(lambda d=dim: dimensions.get(d).score(single, [reply]))
         print(f"scorer {dim:16s} {rate:>10,.0f} replies/s")
     with OllamaDouble(Oracle(cases)) as server:
         start = time.perf_counter()

@@ -66,17 +66,6 @@ def tool_instructions(names: tuple[str, ...] | list[str], schemas: dict[str, dic
     return "\n".join(parts)
 
 
-def with_tool_instructions(messages: list[dict], names: tuple[str, ...] | list[str]) -> list[dict]:
-    """Messages with the tool instructions appended to the system message (one is added if absent)."""
-    text = tool_instructions(names)
-    out = [dict(m) for m in messages]
-    if out and out[0]["role"] == "system":
-        out[0]["content"] = f"{out[0]['content']}\n\n{text}"
-    else:
-        out.insert(0, {"role": "system", "content": text})
-    return out
-
-
 def history_block(name: str, arguments: dict) -> str:
     """A call as Continue writes it back into the history: every value JSON-encoded (strings quoted,
     newlines escaped), as JavaScript's JSON.stringify writes it."""
@@ -84,13 +73,3 @@ def history_block(name: str, arguments: dict) -> str:
     for key, value in arguments.items():
         lines += [f"BEGIN_ARG: {key}", json.dumps(value, ensure_ascii=False, separators=(",", ":")), "END_ARG"]
     return "\n".join([*lines, "```"])
-
-
-def block_text(name: str, arguments: dict) -> str:
-    """A call written in Continue's block format (how the assistant's earlier call reads in history)."""
-    lines = ["```tool", f"TOOL_NAME: {name}"]
-    for key, value in arguments.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        lines += [f"BEGIN_ARG: {key}", text, "END_ARG"]
-    lines.append("```")
-    return "\n".join(lines)

@@ -77,10 +77,6 @@ class Verdict:
     case_failures: int
     """Scored failures of single cases (that the gates may tolerate)."""
 
-    @property
-    def gates_hold(self) -> bool:
-        return not self.failed
-
     def explanation(self) -> str:
         if self.failed:
             names = ", ".join(f"{g.name} ({g.backend}, {g.channel})" for g in self.failed)

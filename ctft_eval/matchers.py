@@ -54,16 +54,6 @@ class Matcher:
             return f"{self.kind} {self.expected[0]!r}"
         return f"{self.kind} {self.expected!r}"
 
-    def example(self) -> Any:
-        """A value that matches (for scripted models in tests); None for absent/any/regex."""
-        if self.kind in ("exact",):
-            return self.expected
-        if self.kind in ("one_of", "path", "glob", "command"):
-            return self.expected[0]
-        if self.kind == "contains":
-            return " ".join(self.expected)
-        return None
-
 
 MISSING = _MISSING
 

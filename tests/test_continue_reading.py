@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from doubles.blocks import block_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctft_eval.channels import block_text
 from ctft_eval.continue_reading import difference, read_calls
 from ctft_eval.parsing import calls_for_channel, calls_in_text
 from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, Reply

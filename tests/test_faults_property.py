@@ -12,6 +12,7 @@ from doubles.fault_server import SSE, Fault, FaultServer, ollama_line, openai_ch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ctft_eval import dimensions
 from ctft_eval.backends import BackendSpec
 from ctft_eval.backends.ollama import OllamaBackend
 from ctft_eval.backends.openai import OpenAIBackend
@@ -19,7 +20,6 @@ from ctft_eval.cases import load_suite
 from ctft_eval.catalog import function_schemas
 from ctft_eval.parsing import calls_for_channel
 from ctft_eval.reply import Reply
-from ctft_eval.scorers import SCORERS
 
 SETTINGS = dict(timeout=5.0, retries=0)
 USER = [{"role": "user", "content": "read src/config.ts"}]
@@ -105,8 +105,8 @@ def check(rig, kind: str, fault: Fault, channel: str) -> None:
     if not reply.tool_calls and not reply.error:
         reply.tool_calls = calls_for_channel(reply.text, channel)
     for case in cases:
-        for name in SCORERS:
-            scorer = SCORERS[name]
+        for name in dimensions.names():
+            scorer = dimensions.get(name).score
             outcome = scorer(case, [reply])
             if reply.error and outcome.passed is not None and name != "chain":
                 assert outcome.failure == "backend_error", (name, outcome)

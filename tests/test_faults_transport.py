@@ -20,13 +20,12 @@ from doubles.fault_server import (
     sse,
 )
 
-from ctft_eval import cancel
+from ctft_eval import cancel, dimensions
 from ctft_eval.backends import BackendSpec
 from ctft_eval.backends.ollama import OllamaBackend
 from ctft_eval.backends.openai import OpenAIBackend
 from ctft_eval.catalog import function_schemas
 from ctft_eval.reply import Reply
-from ctft_eval.scorers import SCORERS
 from ctft_eval.settings import Settings
 
 USER = [{"role": "user", "content": "read src/config.ts"}]
@@ -71,8 +70,8 @@ def scored(reply: Reply, small_cases) -> dict[str, tuple[bool | None, str | None
     """Every dimension's verdict on the read-config case (one that expects a read_file call)."""
     case = next(c for c in small_cases if c.id == "read-config")
     case_latency = next(c for c in small_cases if c.id == "run-tests")
-    out = {name: SCORERS[name](case, [reply]) for name in ("tool_selection", "json_validity", "arguments")}
-    out["latency"] = SCORERS["latency"](case_latency, [reply])
+    out = {name: dimensions.get(name).score(case, [reply]) for name in ("tool_selection", "json_validity", "arguments")}
+    out["latency"] = dimensions.get("latency").score(case_latency, [reply])
     return {name: (o.passed, o.failure) for name, o in out.items()}
 
 

@@ -215,3 +215,60 @@ def test_a_custom_tool_call_is_judged_by_its_own_schema():
     bad = ToolCall.from_raw("jira_search", {"limit": 3}, "native")
     assert call_problem(good, ("jira_search",), custom) is None
     assert call_problem(bad, ("jira_search",), custom) == ("schema", "jira_search: 'jql' is a required property")
+
+
+@pytest.mark.parametrize("behaviour, tools_after_result", [("released", False), ("tools-every-request", True)])
+def test_the_continue_behaviour_decides_tools_after_a_tool_result_on_ollama(project, small_cases, behaviour,
+                                                                           tools_after_result):
+    with OllamaDouble(Oracle(small_cases)) as server:
+        result = run(project, "--backend=ollama:m", f"--ollama-host={server.url}", "-k", "chain-fix",
+                     f"--ctft-continue={behaviour}", "--ctft-record=run.json")
+        bodies = server.chat_requests()
+    first, second = chain_requests(bodies)
+    assert [t["function"]["name"] for t in first["tools"]] == list(DEFAULT_TOOLS)
+    assert second["messages"][-1]["role"] == "tool"  # the request after a tool result
+    if tools_after_result:
+        assert [t["function"]["name"] for t in second["tools"]] == list(DEFAULT_TOOLS)
+    else:
+        assert not second.get("tools")  # (the official client writes an empty list: no tools to Ollama)
+    out = result.stdout.str()
+    assert f"Continue behaviour {behaviour}: " in out
+    data = json.loads((project.path / "run.json").read_text())
+    assert data["profile"]["continue_behaviour"] == behaviour
+    entry = next(e for e in data["results"] if e["case"] == "chain-fix")
+    assert [r["tools_sent"] for r in entry["replies"]] == [True, tools_after_result]
+    # under tools-every-request the oracle, offered tools, answers the second step natively: the chain passes
+    assert entry["outcomes"]["chain"]["passed"] is tools_after_result
+
+
+def test_runs_of_different_continue_behaviours_compare_loudly(project, small_cases):
+    with OllamaDouble(Oracle(small_cases)) as server:
+        for behaviour in ("released", "tools-every-request"):
+            run(project, "--backend=ollama:m", f"--ollama-host={server.url}", f"--ctft-continue={behaviour}",
+                f"--ctft-record={behaviour}.json")
+    out = project.run(__import__("sys").executable, "-m", "ctft_eval", "compare", "released.json",
+                      "tools-every-request.json")
+    text = out.stdout.str()
+    assert "WARNING: these runs were built with different Continue profiles" in text
+    assert "Continue released" in text and "Continue tools-every-request" in text and "PROFILES DIFFER" in text
+
+
+def test_a_behaviour_that_contradicts_a_captured_profile_is_one_clear_error(project, tmp_path):
+    from ctft_eval import profile_file
+    from ctft_eval.catalog import function_schemas
+
+    # Continue as released: the request after a tool result carries no tools
+    ask = [{"role": "system", "content": USER_RULES}, {"role": "user", "content": "Read a.py"}]
+    result_turn = [*ask, {"role": "assistant", "content": "", "tool_calls": [
+        {"function": {"name": "read_file", "arguments": {"filepath": "a.py"}}}]}, {"role": "tool", "content": "x"}]
+    chats = [("ollama", {"model": "m", "messages": ask, "tools": function_schemas(["read_file"])}, "ua"),
+             ("ollama", {"model": "m", "messages": result_turn}, "ua")]
+    captured = profile_file.build(chats, upstream="http://h", chat_requests=2, skipped=0)
+    assert captured.tools_after_tool_result is False
+    profile = tmp_path / "mine.json"
+    profile.write_text(json.dumps(captured.to_json()))
+    result = run(project, "--backend=ollama:m", "--ollama-host=http://127.0.0.1:9", f"--ctft-profile={profile}",
+                 "--ctft-continue=tools-every-request")
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert "--ctft-continue tools-every-request: the captured profile" in err and "shows released" in err

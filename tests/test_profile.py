@@ -230,7 +230,8 @@ def test_a_zero_temperature_is_still_a_deviation():
 
 def test_the_fingerprint_names_the_profile():
     fp = builtin().fingerprint()
-    assert set(fp) == {"name", "provider", "tools", "sha256"}
+    assert set(fp) == {"name", "provider", "tools", "sha256", "continue_behaviour"}
+    assert fp["continue_behaviour"] == "released"
     assert (fp["name"], fp["provider"], fp["tools"]) == (BUILTIN, "ollama", "default")
     assert re.fullmatch(r"[0-9a-f]{64}", fp["sha256"])
     assert builtin().fingerprint() == fp  # stable
@@ -306,7 +307,7 @@ def test_a_captured_native_profile(tmp_path):
     assert profile.native_tools(profile.tools) == [READ, JIRA]  # the schemas the user's Continue sent
     assert profile.system_message(NATIVE, profile.tools) == RULES
     assert profile.fingerprint() == {"name": "captured:profile.json", "provider": "ollama", "tools": "captured",
-                                     "sha256": captured.captured.sha256}
+                                     "sha256": captured.captured.sha256, "continue_behaviour": "released"}
 
 
 @pytest.mark.parametrize(("after", "steps"), [(None, [True, False]), (False, [True, False]), (True, [True, True])])

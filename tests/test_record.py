@@ -60,7 +60,7 @@ def full_record() -> RunRecord:
 def test_to_json_and_back_is_the_same_record():
     rec = full_record()
     data = json.loads(json.dumps(rec.to_json()))
-    assert data["format"] == FORMAT == "ctft-eval-run/2"
+    assert data["format"] == FORMAT == "ctft-eval-run/3"
     assert RunRecord.from_json(data) == rec
     assert parse(data, "mem") == rec
 
@@ -164,8 +164,13 @@ def test_the_committed_baselines_are_of_a_known_format_and_one_still_tests_the_f
 
 
 def test_committed_format_2_baselines_read_back_as_written():
+    """Format 3 adds the run plan's fields: a format-2 record reads back the same but for those."""
     for path in FORMAT_2_BASELINES:
-        assert read(path).to_json() == json.loads(path.read_text(encoding="utf-8")), path.name
+        again = read(path).to_json()
+        assert again.pop("format") == FORMAT and again.pop("plan") == {}
+        written = json.loads(path.read_text(encoding="utf-8"))
+        assert written.pop("format") == "ctft-eval-run/2"
+        assert again == written, path.name
 
 
 @pytest.mark.parametrize("path", FORMAT_1_BASELINES, ids=lambda p: p.name)
@@ -280,7 +285,7 @@ def test_a_missing_file(tmp_path):
     ("[1, 2]", r"not a ctft-eval run record \(a JSON list, not an object\)"),
     ('"a string"', r"a JSON str, not an object"),
     ('{"format": "ctft-eval-run/9", "backends": {}}', r"format 'ctft-eval-run/9'; this version reads "
-                                                      r"ctft-eval-run/2 and ctft-eval-run/1"),
+                                                      r"ctft-eval-run/3, ctft-eval-run/2 and ctft-eval-run/1"),
     ('{"backends": {}}', r"format None"),
     ('{"format": "ctft-eval-run/2"}', r"broken run record: backends: missing"),
     ('{"format": "ctft-eval-run/1"}', r"broken run record: backends: missing"),

@@ -2,8 +2,9 @@
 
 import pytest
 
+from ctft_eval import dimensions
+from ctft_eval.plan import RunConfig, bind
 from ctft_eval.reply import CONTINUE_BLOCK, TEXT_JSON, Reply, ToolCall
-from ctft_eval.scorers import SCORERS
 from ctft_eval.scorers.judging import Judging, judging_as
 
 
@@ -12,7 +13,7 @@ def native(name, args, channel="native"):
 
 
 def score(dim, case, *replies):
-    return SCORERS[dim](case, list(replies))
+    return dimensions.get(dim).score(case, list(replies))
 
 
 def by_id(cases):
@@ -124,7 +125,7 @@ def test_chain_checks_every_step(small_cases):
 
 
 def test_latency_against_budget(small_cases):
-    case = by_id(small_cases)["run-tests"]
+    case = bind(by_id(small_cases)["run-tests"], RunConfig({"latency_budget": 2.0})).case
     fast, slow = Reply(), Reply()
     fast.timings.wall_s, slow.timings.wall_s = 0.4, 2.5
     assert score("latency", case, fast).passed and score("latency", case, fast).value == 0.4

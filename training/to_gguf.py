@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -394,17 +393,3 @@ def _tensor_order(hf_name: str) -> tuple[int, int, str]:
     if len(parts) > 2 and parts[1] == "layers" and parts[2].isdigit():
         return (1, int(parts[2]), hf_name)
     return (0 if "embed" in hf_name else 2, 0, hf_name)
-
-
-def iter_metadata(path: Path) -> Iterator[tuple[str, Any]]:
-    """(key, value) pairs of a GGUF's metadata, long arrays summarised; for reports and tests."""
-    from gguf import GGUFReader
-
-    reader = GGUFReader(str(path))
-    for key, field in reader.fields.items():
-        if key.startswith("GGUF."):
-            continue
-        if len(field.data) > 16:
-            yield key, f"[{len(field.data)} items]"
-        else:
-            yield key, field.contents()

@@ -28,8 +28,6 @@ from ctft_eval.backends.guard import Budget, Stop
 
 _PY_TO_JSON = {"NoneType": "null", "list": "array", "str": "string", "int": "number", "float": "number",
                "bool": "boolean"}
-TRANSPORT_KINDS = ("connection", "timeout", "cancelled", "truncated_stream", "malformed_response",
-                   "invalid_utf8", "too_deep", "too_large")
 
 
 class Malformed(Stop):

@@ -3,6 +3,10 @@
 It finds the case by the request's last original user message, counts the tool results already in
 the conversation to know the chain step, and answers natively (when the request carries `tools`)
 or in Continue's ```tool block (when it does not).
+
+Its answers are built apart from the code they check: the expected tools and argument matchers are
+read from the suite file with PyYAML (not through ctft_eval's suite loader and matchers), a value
+that matches is made here, and a call in text is written by the tests' own writer (doubles.blocks).
 """
 
 from __future__ import annotations
@@ -12,30 +16,56 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+from doubles.blocks import block_text
 from doubles.scripted import Call, Scripted
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
-from ctft_eval.cases import Case, Expectation, load_suite
+from ctft_eval.cases import Case, load_suite
 from ctft_eval.catalog import Param, tool
-from ctft_eval.channels import block_text
 
 # Mistakes a case can be given: how the oracle goes wrong on it.
 MISTAKES = ("wrong_tool", "no_call", "call_in_text", "bad_json", "wrong_argument", "unexpected_call", "slow",
             "server_error")
+DEFAULTS = {"string": "x", "number": 1, "integer": 1, "boolean": True, "array": []}
 
 
 def load_cases(paths: list[Path]) -> list[Case]:
     return [c for p in paths for c in load_suite(p).cases]
 
 
-def example_value(matcher: Any, json_type: str) -> Any:
-    value = matcher.example() if matcher is not None else None
-    if value is not None:
-        return value
-    if matcher is not None and matcher.kind == "regex":
-        return regex_example(matcher.expected[0])
-    return {"string": "x", "number": 1, "boolean": True, "array": []}.get(json_type, "x")
+@cache
+def raw_steps(file: str) -> dict[str, list[dict[str, Any]]]:
+    """case id -> each step's {tool, arguments} as the suite file writes them (a single-step case: one)."""
+    data = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    return {raw["id"]: [{"tool": s.get("tool"), "arguments": s.get("arguments") or {}}
+                        for s in (raw.get("steps") or [raw])] for raw in data["cases"]}
+
+
+def tool_of(step: dict[str, Any]) -> str | None:
+    """The first acceptable tool of a raw step; None when it expects no call."""
+    named = step["tool"]
+    if named is None or named == "none":
+        return None
+    return named if isinstance(named, str) else named[0]
+
+
+def example_value(spec: Any, json_type: str) -> Any:
+    """A value the suite's matcher spec accepts (a plain value is matched exactly)."""
+    if not isinstance(spec, dict):
+        return DEFAULTS.get(json_type, "x") if spec is None else spec
+    ((kind, expected),) = spec.items()
+    values = expected if isinstance(expected, list) else [expected]
+    if kind == "exact" and expected is not None:
+        return expected
+    if kind in ("one_of", "path", "glob", "command"):
+        return values[0]
+    if kind == "contains":
+        return " ".join(str(v) for v in values)
+    if kind == "regex":
+        return regex_example(values[0])
+    return DEFAULTS.get(json_type, "x")  # any (and an exact null)
 
 
 @cache
@@ -54,15 +84,16 @@ def _params(name: str, custom: dict[str, dict]) -> list[Param]:
             for key, spec in (parameters.get("properties") or {}).items()]
 
 
-def ideal_arguments(expect: Expectation, custom: dict[str, dict] | None = None) -> dict[str, Any]:
+def ideal_arguments(step: dict[str, Any], custom: dict[str, dict] | None = None) -> dict[str, Any]:
+    wanted = step["arguments"]
     out: dict[str, Any] = {}
-    for param in _params(expect.tools[0], custom or {}):
-        matcher = expect.arguments.get(param.name)
-        if matcher is not None and matcher.kind == "absent":
+    for param in _params(tool_of(step) or "", custom or {}):
+        spec = wanted.get(param.name)
+        if isinstance(spec, dict) and "absent" in spec:
             continue
-        if matcher is None and not param.required:
+        if param.name not in wanted and not param.required:
             continue
-        out[param.name] = example_value(matcher, param.type)
+        out[param.name] = example_value(spec, param.type)
     # what Continue's edit tools refuse although the schema allows it: a replacement that changes
     # nothing, an empty list of edits
     if out.get("old_string") == out.get("new_string") and "new_string" in out:
@@ -90,20 +121,18 @@ class Oracle:
         case = self.by_prompt.get(users[-1]["content"]) if users else None
         if case is None:
             return Scripted(content="I do not know this conversation.")
-        step = sum(1 for m in messages if m.get("role") == "tool" or _is_result(m))
-        expect = case.steps[step].expect if case.is_chain else case.expect
-        assert expect is not None
+        step = raw_steps(case.file)[case.id][sum(1 for m in messages if m.get("role") == "tool" or _is_result(m))]
+        name = tool_of(step)
         mistake = self.mistakes.get(case.id)
         if mistake == "server_error":
             return Scripted(status=500, error="an error was encountered while running the model")
         if mistake == "slow":
-            return self._answer(expect, native, delay=self.slow_seconds, custom=case.custom)
-        if mistake == "unexpected_call" and not expect.wants_call:
+            return self._answer(step, native, delay=self.slow_seconds, custom=case.custom)
+        if mistake == "unexpected_call" and name is None:
             return self._call("read_file", {"filepath": "README.md"}, native)
-        if not expect.wants_call:
+        if name is None:
             return Scripted(content="Here is a short answer, no tool needed.")
-        args = ideal_arguments(expect, case.custom)
-        name = expect.tools[0]
+        args = ideal_arguments(step, case.custom)
         if mistake == "no_call":
             return Scripted(content="You could look at the file yourself.")
         if mistake == "wrong_tool":
@@ -113,15 +142,16 @@ class Oracle:
         if mistake == "bad_json":
             return Scripted(content=f'<tool_call>{{"name": "{name}", "arguments": {{"broken": </tool_call>')
         if mistake == "wrong_argument":
-            first = next(iter(expect.arguments), None)
+            first = next(iter(step["arguments"]), None)
             if first is not None:
                 args[first] = "zz-definitely-wrong-zz"
         return self._call(name, args, native)
 
-    def _answer(self, expect: Expectation, native: bool, delay: float, custom: dict | None = None) -> Scripted:
-        if not expect.wants_call:
+    def _answer(self, step: dict[str, Any], native: bool, delay: float, custom: dict | None = None) -> Scripted:
+        name = tool_of(step)
+        if name is None:
             return Scripted(content="Short answer.", delay=delay)
-        scripted = self._call(expect.tools[0], ideal_arguments(expect, custom), native)
+        scripted = self._call(name, ideal_arguments(step, custom), native)
         scripted.delay = delay
         return scripted
 
