@@ -63,17 +63,20 @@ def test_sampling_is_sent_explicitly_and_tools_as_schemas():
     assert body["keep_alive"] == "30m"
 
 
-def test_history_tool_calls_go_as_objects_and_results_by_tool_name():
-    history = USER + [
-        {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "read_file",
-                                                             "arguments": {"filepath": "a"}}]},
-        {"role": "tool", "content": "file text", "tool_name": "read_file", "tool_call_id": "c1"},
-    ]
+def test_history_goes_as_continue_feeds_a_call_back():
+    """The history conversation.feed_back writes after a native call: the call's arguments as an object,
+    the result as role and content only (Continue's Ollama adapter names no tool)."""
+    from ctft_eval.conversation import feed_back
+    from ctft_eval.profile import builtin
+    from ctft_eval.reply import Reply, ToolCall
+
+    reply = Reply(tool_calls=[ToolCall.from_raw("read_file", {"filepath": "a"}, "native")])
+    history = USER + feed_back(reply, "file text", "native", 1, builtin("ollama"))
     with serve(Scripted(content="done")) as server:
         backend_for(server).chat(history, None, Settings())
         [body] = server.chat_requests()
-    assert body["messages"][1]["tool_calls"][0]["function"]["arguments"] == {"filepath": "a"}
-    assert body["messages"][2] == {"role": "tool", "content": "file text", "tool_name": "read_file"}
+    assert body["messages"][1]["tool_calls"][0]["function"] == {"name": "read_file", "arguments": {"filepath": "a"}}
+    assert body["messages"][2] == {"role": "tool", "content": "file text"}
     assert "tools" not in body or not body["tools"]
 
 

@@ -348,11 +348,19 @@ def _run(args, env=None, timeout=60):
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 
-def test_create_without_a_server_says_so_in_one_line(tmp_path):
+@pytest.mark.parametrize("numpy", ["installed", "missing"])
+def test_create_without_a_server_says_so_in_one_line(tmp_path, numpy):
+    env = None
+    if numpy == "missing":  # the one-line error must not need numpy (training.to_gguf imports it)
+        blocker = tmp_path / "blocker"
+        (blocker / "numpy").mkdir(parents=True)
+        (blocker / "numpy" / "__init__.py").write_text("raise ImportError('numpy is not installed (blocked)')\n")
+        env = {"PYTHONPATH": f"{blocker}{os.pathsep}{ROOT}"}
     with socket.socket() as sock:  # bound but never listening: connections to it are refused
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        result = _run(["create", "--config", str(SMOKE), "--out", str(tmp_path), "--host", f"http://127.0.0.1:{port}"])
+        result = _run(["create", "--config", str(SMOKE), "--out", str(tmp_path / "out"), "--host",
+                       f"http://127.0.0.1:{port}"], env)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -131,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 def _known_errors() -> tuple[type[BaseException], ...]:
     from training.create import CreateError, NoServer
     from training.data import DataError
+    from training.errors import ConversionError  # (not from to_gguf: it imports numpy)
     from training.mlxlm import MlxError
-    from training.to_gguf import ConversionError
 
     return (StepError, ConfigError, CreateError, NoServer, MlxError, ConversionError, DataError)
 

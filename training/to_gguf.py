@@ -23,10 +23,7 @@ from typing import Any
 
 import numpy as np
 
-
-class ConversionError(RuntimeError):
-    pass
-
+from training.errors import ConversionError
 
 # ---- reading safetensors without a framework ---------------------------------------------------------
 

@@ -19,7 +19,7 @@ class is called as `cls(spec, settings, options)` and provides:
 Messages use one neutral shape that each backend turns into its wire format:
   {"role": "system"|"user", "content": str}
   {"role": "assistant", "content": str, "tool_calls": [{"id": str, "name": str, "arguments": dict}]}
-  {"role": "tool", "content": str, "tool_name": str, "tool_call_id": str}
+  {"role": "tool", "content": str, "tool_call_id": str}      (conversation.feed_back writes these)
 
 The HTTP backends (ollama, openai) send every request through one guarded path: the retry policy
 (ctft_eval.backends.retry), under a budget that bounds time, size, bytes and depth

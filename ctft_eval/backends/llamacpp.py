@@ -193,6 +193,6 @@ def _template_message(message: dict) -> dict:
             ],
         }
     if message["role"] == "tool":
-        return {"role": "tool", "content": message["content"], "name": message.get("tool_name", "")}
+        return {"role": "tool", "content": message["content"], "name": ""}  # (feed_back names no tool)
     return {"role": message["role"], "content": message["content"]}
 

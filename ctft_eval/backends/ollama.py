@@ -203,7 +203,7 @@ class OllamaBackend:
 
 
 def _wire_message(message: dict) -> dict:
-    """Neutral message -> Ollama's: arguments as objects, tool results named by tool_name."""
+    """Neutral message -> Ollama's: arguments as objects, tool results as role and content."""
     role = message["role"]
     if role == "assistant" and message.get("tool_calls"):
         return {
@@ -213,11 +213,8 @@ def _wire_message(message: dict) -> dict:
                 {"function": {"name": c["name"], "arguments": c.get("arguments") or {}}} for c in message["tool_calls"]
             ],
         }
-    if role == "tool":  # as Continue sends it: role and content (a tool_name only when one is given)
-        out = {"role": "tool", "content": message["content"]}
-        if message.get("tool_name"):
-            out["tool_name"] = message["tool_name"]
-        return out
+    if role == "tool":  # as Continue's Ollama adapter sends it: role and content, no tool name
+        return {"role": "tool", "content": message["content"]}
     return {"role": role, "content": message["content"]}
 
 
