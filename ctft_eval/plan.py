@@ -21,19 +21,19 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ctft_eval import dimensions
+from ctft_eval.cases import Case, Suite, SuiteError
 from ctft_eval.catalog import TOOLS
 from ctft_eval.profile import RELEASED, TOOL_SETS, tool_set
 from ctft_eval.reply import Reply
 from ctft_eval.scorers.judging import Judging, judging_as
 from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
+from ctft_eval.settings import Settings
 
 if TYPE_CHECKING:
-    from ctft_eval.cases import Case, Suite
     from ctft_eval.profile import Profile
     from ctft_eval.record import Entry, RunRecord
 
 MISSING_REASON = "missing from the replay record (not scored, not passed)"
-DEFAULT_LATENCY_BUDGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class RunConfig:
     def latency_budget(self) -> float:
         value = self.settings.get("latency_budget")
         return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-            else DEFAULT_LATENCY_BUDGET
+            else Settings.latency_budget  # (the setting's default, for a record without it)
 
     @classmethod
     def live(cls, settings: Mapping[str, Any], profile: Profile, channels: tuple[str, ...], repeat: int) -> RunConfig:
@@ -155,8 +155,6 @@ class BoundCases:
 
     def add(self, suite: Suite, config: RunConfig) -> list[Case]:
         """Bind a suite's cases; a case id another suite file already uses is a SuiteError."""
-        from ctft_eval.cases import SuiteError
-
         for other in self.suites.values():
             clash = {c.id for c in other.cases} & {c.id for c in suite.cases}
             if clash and other.file != suite.file:

@@ -44,7 +44,9 @@ BEHAVIOURS: dict[str, str] = {
               "(continuedev/continue#13254)",
     EVERY_REQUEST: "Continue with the open fixes of #13254 (#13258, #13269, #13276): tools on every request",
 }
-"""The Continue behaviours a run can stand for (--ctft-continue), and what each means."""
+"""The Continue behaviours a run can stand for (--ctft-continue), and what each means. The released
+rule: ../shared/reference/continue.md, the request table's `tools` row (core/llm/llms/Ollama.ts:514,
+tools only when the last message is the user's), and its note on 2.0.0 and #13254."""
 TOOL_SETS = ("default", "experimental", "all")
 BUILTIN = "builtin/continue-d0a3c0b"
 """The built-in profile's version: the Continue commit its facts were read at."""

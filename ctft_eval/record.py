@@ -4,11 +4,10 @@ The plugin builds it; the summary, the gates, `compare`, the reports and replay 
 JSON form is `RunRecord.to_json()`; `read()` also takes records of the earlier formats
 `ctft-eval-run/2` (without the run plan's `plan` and `profile.continue_behaviour`: see
 ctft_eval.plan.RunConfig.from_record) and `ctft-eval-run/1` (see ctft_eval.record_v1), so committed
-baselines keep loading. `read()` and
-`parse()` check the structure first (ctft_eval.record_check): a file that is not a usable record is
-one RecordError naming the file and the field. What is written never nests deeper than it reads
-(a reply's content is kept to ctft_eval.depth's limit), so the builder never recurses on a model's
-output past Python's limit.
+baselines keep loading. `read()` and `parse()` check the structure first (ctft_eval.record_check):
+a file that is not a usable record is one RecordError naming the file and the field. What is
+written never nests deeper than it reads (a reply's content is kept to ctft_eval.depth's limit), so
+the builder never recurses on a model's output past Python's limit.
 """
 
 from __future__ import annotations
