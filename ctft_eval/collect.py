@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ctft_eval import dimensions
+from ctft_eval import dimensions, shown
 from ctft_eval.cases import Case, SuiteError, load_suite
 from ctft_eval.record import Key
 from ctft_eval.scorers.outcome import Outcome
@@ -17,6 +17,8 @@ from ctft_eval.suite_fields import PYTEST_MARKERS
 SESSION = pytest.StashKey[EvalSession]()
 DEFAULT_SUITE_FILES = ["suites/*.yaml", "suites/*.yml", "*/suites/*.yaml", "*/suites/*.yml"]
 _TAG_MARKER = "suite tag"
+PROPERTY_LIMIT = 2000
+"""Characters of a reason kept in a JUnit property and a failure's report (the record keeps it whole)."""
 
 
 def session_of(config: pytest.Config) -> EvalSession | None:
@@ -69,13 +71,16 @@ class SuiteFile(pytest.File):
 
     def repr_failure(self, excinfo):  # pytest 9's Collector.repr_failure takes no `style`
         if isinstance(excinfo.value, SuiteError):
-            return f"bad suite file: {excinfo.value}"
+            return shown.block(f"bad suite file: {excinfo.value}")
         return super().repr_failure(excinfo)
 
 
 class CaseFailed(Exception):
+    """A case's scored failure. Its message (pytest's summary line, JUnit's failure message) is the
+    reason as one escaped, shortened line: a reason quotes what the model wrote."""
+
     def __init__(self, outcome: Outcome):
-        super().__init__(outcome.reason)
+        super().__init__(shown.line(outcome.reason, shown.LIMIT))
         self.outcome = outcome
 
 
@@ -97,13 +102,13 @@ class CaseItem(pytest.Item):
         session = session_of(self.config)
         assert session is not None
         if self.case.id in session.left_out:
-            pytest.skip(f"left out: {session.left_out[self.case.id]}")
+            pytest.skip(f"left out: {shown.line(session.left_out[self.case.id])}")
         outcome = session.score(self.key, self.dimension)
-        self.user_properties.append(("ctft_reason", outcome.reason))
+        self.user_properties.append(("ctft_reason", shown.line(outcome.reason, PROPERTY_LIMIT)))
         if outcome.failure:
-            self.user_properties.append(("ctft_failure", outcome.failure))
+            self.user_properties.append(("ctft_failure", shown.line(outcome.failure)))
         if outcome.passed is None:
-            pytest.skip(f"not applicable: {outcome.reason}")
+            pytest.skip(f"not applicable: {shown.line(outcome.reason, shown.LIMIT)}")
         if not outcome.passed:
             raise CaseFailed(outcome)
 
@@ -111,7 +116,8 @@ class CaseItem(pytest.Item):
         if isinstance(excinfo.value, CaseFailed):
             o = excinfo.value.outcome
             where = f"case {self.case.id} ({self.case.file}): {self.case.prompt[:200]!r}"
-            return f"{o.dimension} [{o.failure}]: {o.reason}\n  {where}"
+            return shown.block(f"{o.dimension} [{shown.line(o.failure)}]: {shown.line(o.reason, PROPERTY_LIMIT)}"
+                               f"\n  {shown.line(where)}")
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ctft_eval import cancel, dimensions, interrupts
+from ctft_eval import cancel, dimensions, interrupts, shown
 from ctft_eval.collect import DEFAULT_SUITE_FILES, SESSION, CaseFailed, CaseItem, session_of, suite_file
 from ctft_eval.profile import BEHAVIOURS
 from ctft_eval.report import terminal
@@ -78,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(shown.block(str(exc))) from None
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "ctft_eval_session")  # other plugins can find it by name
 
@@ -103,11 +103,11 @@ def pytest_runtestloop(session: pytest.Session):
     errors = session.testsfailed and not session.config.option.continue_on_collection_errors
     if state is not None and items and not session.config.option.collectonly and not errors:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        say = reporter.write_line if reporter is not None else (lambda line: None)
+        say = (lambda line: reporter.write_line(shown.block(line))) if reporter is not None else (lambda line: None)
         try:
             state.prepare([(i.key, i.dimension) for i in items], say)
         except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from None
+            raise pytest.UsageError(shown.block(str(exc))) from None
     return (yield)
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from records import entry, make_record, run, view
 
+from ctft_eval import shown
 from ctft_eval.compare import RegressionSettings, RunView, common_cases, compare, rate
 from ctft_eval.report import html
 from ctft_eval.scorers.outcome import failed, passed
@@ -89,8 +90,9 @@ def test_any_label_and_reason_come_out_as_text(label, reason):
     page = Page(render(two_runs(current_label=label, reason=reason)))
     assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
     text = "".join(page.text)
-    assert f"{label} [ollama:m|native]" in text
-    assert reason in text
+    assert shown.block(f"{label} [ollama:m|native]") in text  # control characters shown as escapes
+    assert shown.block(reason) in text
+    assert shown.is_safe(text)
 
 
 def test_one_bar_per_run_and_dimension_with_data():

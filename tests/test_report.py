@@ -168,10 +168,10 @@ def test_markdown_comparison(comparison):
     run_views, comps = comparison
     text = markdown.comparison(run_views, comps, RegressionSettings())
     lines = text.splitlines()
-    assert lines[0].startswith("- base.json [ollama:m|native]: spec ollama:m")
-    assert "### this run [ollama:m|native] against base.json [ollama:m|native]" in lines
+    assert lines[0].startswith("- `base.json [ollama:m\\|native]`: spec `ollama:m`")
+    assert "### `this run [ollama:m\\|native]` against `base.json [ollama:m\\|native]`" in lines
     assert "- note: settings differ: temperature 0.0 -> 0.2" in lines
-    fence = lines.index("```")
+    fence = lines.index("```text")
     assert lines[fence + 1] == "broken  b (tool_selection): tool_selection failed (wrong_tool)"
     assert lines[fence + 2] == "```"
     assert any(line.startswith("| tool_selection ") and "REGRESSION" in line for line in lines)

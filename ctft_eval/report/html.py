@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from ctft_eval import dimensions
+from ctft_eval import dimensions, shown
 from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, profile_warning, rate
 from ctft_eval.report.cells import delta_verdict, flips, rate_cell
 from ctft_eval.stats import wilson_interval
@@ -17,6 +17,12 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f2f2f2}.bad{color:#b00020;font-weight:600}.good{color:#1b7a3a}code{font-size:12px}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
 """
+
+
+def esc(value: object) -> str:
+    """A value for HTML: control characters, bidi controls and lone surrogates shown as escapes
+    (ctft_eval.shown), then HTML-escaped (quotes too: values also go into attributes)."""
+    return html.escape(shown.block(value if isinstance(value, str) else str(value)))
 
 
 def chart(views: list[RunView], cases: set[str]) -> str:
@@ -44,7 +50,7 @@ def chart(views: list[RunView], cases: set[str]) -> str:
             y = top + plot_h * (1 - share)
             colour = _COLOURS[vi % len(_COLOURS)]
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{top + plot_h - y:.1f}" fill="{colour}">'
-                         f'<title>{html.escape(view.label)}: {dim} {share:.1%} ({passed}/{total})</title></rect>')
+                         f'<title>{esc(view.label)}: {dim} {share:.1%} ({passed}/{total})</title></rect>')
             cx = x + bar_w / 2
             y_low, y_high = top + plot_h * (1 - low), top + plot_h * (1 - high)
             parts.append(f'<line x1="{cx}" x2="{cx}" y1="{y_low:.1f}" y2="{y_high:.1f}" stroke="#222"/>')
@@ -56,7 +62,6 @@ def chart(views: list[RunView], cases: set[str]) -> str:
 
 def report(views: list[RunView], comparisons: list[Comparison], rules: RegressionSettings) -> str:
     cases = common_cases(views)
-    esc = html.escape
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>ctft-eval comparison</title>",
            f"<style>{_CSS}</style></head><body>", "<h1>ctft-eval: runs side by side</h1>",
            f"<p>Generated {datetime.now(UTC).isoformat(timespec='seconds')}; rates on the {len(cases)} cases "
@@ -66,7 +71,7 @@ def report(views: list[RunView], comparisons: list[Comparison], rules: Regressio
         out.append(f"<p class='bad'>{esc(warning)}</p>")
     out.append("<h2>Runs</h2><ul>")
     for i, v in enumerate(views):
-        fp = ", ".join(f"{k}: <code>{esc(str(val))}</code>" for k, val in v.fingerprint.items())
+        fp = ", ".join(f"{esc(k)}: <code>{esc(val)}</code>" for k, val in v.fingerprint.items())
         out.append(f"<li><span style='color:{_COLOURS[i % len(_COLOURS)]}'>&#9632;</span> "
                    f"<b>{esc(v.label)}</b> — {fp}; profile {esc(v.profile)}</li>")
     out += ["</ul>", chart(views, cases), "<h2>Pass rates</h2><table><tr><th></th>"]

@@ -4,9 +4,11 @@ table and the verdict, and comparisons as plain tables; all rendered from how th
 
 from __future__ import annotations
 
+from typing import Any
+
 from tabulate import tabulate
 
-from ctft_eval import dimensions
+from ctft_eval import dimensions, shown
 from ctft_eval.compare import Comparison, RegressionSettings, RunView
 from ctft_eval.ending import RunEnd
 from ctft_eval.profile import BEHAVIOURS, RELEASED
@@ -23,6 +25,21 @@ from ctft_eval.results import (
 )
 
 TABLE_FORMAT = "github"
+
+
+class Safe:
+    """pytest's terminal reporter for text that may quote a model, a server or a record: every
+    line goes out through ctft_eval.shown, so no escape sequence or control character reaches the
+    terminal raw (values in lines are escaped as one line where they are formatted)."""
+
+    def __init__(self, tr: Any):
+        self.tr = tr.tr if isinstance(tr, Safe) else tr
+
+    def write_line(self, text: str, **markup: bool) -> None:
+        self.tr.write_line(shown.block(text), **markup)
+
+    def section(self, title: str) -> None:
+        self.tr.section(shown.line(title))
 
 
 def _gate_cells(dim: dimensions.Dimension, gate: Gate | None) -> tuple[str, str]:
@@ -51,7 +68,7 @@ def dimension_table(record: RunRecord, backend: str, channel: str, gates: list[G
 def tool_table(record: RunRecord, backend: str, channel: str) -> str:
     rows = []
     for name, rates in tool_rates(record, backend, channel).items():
-        row = [name]
+        row = [shown.line(name, 60)]
         for i, r in enumerate(rates.values()):
             row += [f"{r.passed}/{r.total}" if r.total or i == 0 else "—", pct(r.rate)]
         rows.append(row)
@@ -67,7 +84,8 @@ def failure_table(record: RunRecord, backend: str, channel: str) -> str:
     counts = failure_counts(record, backend, channel)
     if not counts:
         return ""
-    return tabulate(sorted(counts.items(), key=lambda kv: -kv[1]), ["failure class", "count"], TABLE_FORMAT)
+    rows = [(shown.line(kind, 60), n) for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return tabulate(rows, ["failure class", "count"], TABLE_FORMAT)
 
 
 def repeat_table(record: RunRecord, backend: str, channel: str) -> str:
@@ -77,7 +95,7 @@ def repeat_table(record: RunRecord, backend: str, channel: str) -> str:
     rows, flaky_lines = [], []
     for dim, (at_k, hat_k, flaky) in table.items():
         rows.append([dim, *rate_cells(at_k)[:2], *rate_cells(hat_k)[:2], len(flaky)])
-        flaky_lines += [f"flaky {dim}: {case}" for case in flaky]
+        flaky_lines += [f"flaky {dim}: {shown.line(case, 120)}" for case in flaky]
     text = tabulate(rows, ["dimension", "pass@k", "rate", "pass^k", "rate", "flaky cases"], TABLE_FORMAT)
     return "\n".join([text, *flaky_lines])
 
@@ -117,9 +135,9 @@ def comparison(views: list[RunView], comparisons: list[Comparison], rules: Regre
 
 def profile_lines(record: RunRecord) -> list[str]:
     """How the requests were built and the replies judged, and where that differs from Continue."""
-    p = record.profile
-    if not p:
+    if not record.profile:
         return []
+    p = {k: shown.line(v, 200) if isinstance(v, str) else v for k, v in record.profile.items()}
     judged = "by the strict JSON schema" if p.get("schema") == "strict" else "as Continue's tools receive them"
     behaviour = p.get("continue_behaviour") or RELEASED
     lines = [f"ctft-eval: requests built as Continue's {p.get('provider')} provider builds them (profile "
@@ -128,18 +146,20 @@ def profile_lines(record: RunRecord) -> list[str]:
              + (" (the openai provider sends tools on every request in any case)"
                 if p.get("provider") == "openai" else "")]
     if p.get("deviations"):
-        lines.append(f"ctft-eval: pinned for reproducible runs, unlike Continue: {'; '.join(p['deviations'])} "
+        pinned = shown.line("; ".join(map(str, p["deviations"])), 400)
+        lines.append(f"ctft-eval: pinned for reproducible runs, unlike Continue: {pinned} "
                      "(--ctft-set max_tokens=4096 sends Continue's limit)")
     left = p.get("left_out") or {}
     if left:
-        shown = ", ".join(sorted(left)[:12]) + (", …" if len(left) > 12 else "")
+        names = shown.line(", ".join(map(str, sorted(left)[:12])), 600) + (", …" if len(left) > 12 else "")
         lines.append(f"ctft-eval: {len(left)} case(s) left out, expecting tools this profile does not offer "
-                     f"(--ctft-tools experimental or all runs them): {shown}")
+                     f"(--ctft-tools experimental or all runs them): {names}")
     return lines
 
 
 def write_session(tr, end: RunEnd) -> None:
     """The whole end-of-run report on pytest's terminal reporter, for a run that scored cases."""
+    tr = Safe(tr)
     record, verdict = end.record, end.verdict
     tr.section("ctft-eval summary")
     for line in profile_lines(record):
@@ -148,7 +168,7 @@ def write_session(tr, end: RunEnd) -> None:
     missing = missing_cases(record)
     if missing:
         tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "
-                      f"{', '.join(missing[:20])}", yellow=True)
+                      f"{shown.line(', '.join(missing[:20]), shown.LIMIT)}", yellow=True)
     if end.comparisons or end.baselines:
         tr.section("ctft-eval baseline comparison")
         if end.comparisons and end.rules is not None:
@@ -174,6 +194,7 @@ def interrupted_line(record: RunRecord, status: int) -> str:
 
 def write_record_line(tr, end: RunEnd) -> None:
     """Where the run record went; when the path asked for failed, why, and where the copy is."""
+    tr = Safe(tr)
     written = end.written
     if written is None:
         if end.interrupted and not end.scored:
