@@ -108,7 +108,8 @@ class CaseItem(pytest.Item):
         if outcome.failure:
             self.user_properties.append(("ctft_failure", shown.line(outcome.failure)))
         if outcome.passed is None:
-            pytest.skip(f"not applicable: {shown.line(outcome.reason, shown.LIMIT)}")
+            why = "a problem of the suite, not scored" if outcome.suite_problem else "not applicable"
+            pytest.skip(f"{why}: {shown.line(outcome.reason, shown.LIMIT)}")
         if not outcome.passed:
             raise CaseFailed(outcome)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ctft_eval.safe_regex import regex_problem
+from ctft_eval.safe_regex import regex_problem, search
 from ctft_eval.suite_fields import short
 
 MATCHER_KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "any", "absent")
@@ -238,7 +238,7 @@ def _check_one_of(value: Any, expected: tuple[Any, ...]) -> bool:
 
 
 def _check_regex(value: Any, expected: tuple[str, ...]) -> bool:
-    return isinstance(value, str) and any(re.search(p, value) for p in expected)
+    return isinstance(value, str) and any(search(p, value) for p in expected)  # (bounded: safe_regex)
 
 
 def _check_path(value: Any, expected: tuple[str, ...]) -> bool:

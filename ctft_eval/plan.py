@@ -25,8 +25,9 @@ from ctft_eval.cases import Case, Suite, SuiteError
 from ctft_eval.catalog import TOOLS
 from ctft_eval.profile import RELEASED, TOOL_SETS, tool_set
 from ctft_eval.reply import Reply
+from ctft_eval.safe_regex import RegexTimeout
 from ctft_eval.scorers.judging import Judging, judging_as
-from ctft_eval.scorers.outcome import Outcome, combine, not_recorded
+from ctft_eval.scorers.outcome import Outcome, combine, matcher_timed_out, not_recorded
 from ctft_eval.settings import Settings
 
 if TYPE_CHECKING:
@@ -133,9 +134,17 @@ def score_entry(entry: Entry, case: Case, config: RunConfig, dimension: str) -> 
     """Score one dimension of one entry on its recorded attempts, combine them (pass^k), and keep the
     outcome (and each attempt's verdict, under a repeat) in the entry. `case` is the bound case."""
     dim = dimensions.get(dimension)
+
+    def verdict(replies: list[Reply]) -> Outcome:
+        if not replies:
+            return not_recorded(dimension, MISSING_REASON)
+        try:
+            return dim.score(case, replies)
+        except RegexTimeout as exc:  # the suite's problem: no verdict on the model
+            return matcher_timed_out(dimension, str(exc))
+
     with judging_as(Judging(config.schema)):  # type: ignore[arg-type]
-        outcomes = [dim.score(case, replies) if replies else not_recorded(dimension, MISSING_REASON)
-                    for replies in attempts(entry, dim, config.repeat)]
+        outcomes = [verdict(replies) for replies in attempts(entry, dim, config.repeat)]
     outcome = combine(outcomes)
     entry.outcomes[dimension] = outcome
     if len(outcomes) > 1:

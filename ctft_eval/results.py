@@ -93,7 +93,7 @@ def failure_counts(record: RunRecord, backend: str, channel: str) -> dict[str, i
     counts: dict[str, int] = {}
     for entry in record.entries(backend, channel):
         for outcome in entry.outcomes.values():
-            if outcome.failure and not outcome.missing:
+            if outcome.failure and outcome.passed is False:  # (a missing case or a suite's problem is no failure)
                 counts[outcome.failure] = counts.get(outcome.failure, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
@@ -112,6 +112,11 @@ def repeat_rates(record: RunRecord, backend: str, channel: str) -> dict[str, tup
             if any(passes) and not all(passes):
                 flaky.append(f"{entry.case} ({sum(passes)}/{len(passes)})")
     return table
+
+
+def suite_problems(record: RunRecord) -> list[str]:
+    """'case (dimension)' of every verdict a suite's own matcher could not give (matcher_timeout)."""
+    return sorted({f"{e.case} ({d})" for e in record.results for d, o in e.outcomes.items() if o.suite_problem})
 
 
 def missing_cases(record: RunRecord) -> list[str]:

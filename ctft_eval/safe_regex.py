@@ -1,11 +1,21 @@
 """Regexes from suite files, within bounds: Python's re compiles recursively per group level and
 raises OverflowError (not re.error) on a count over 2**32, so a suite's pattern is checked here
-before it is compiled, and every way compiling can fail becomes one reason."""
+before it is compiled, and every way compiling can fail becomes one reason.
+
+Matching is bounded too: a pattern such as `(a+)+$` backtracks exponentially on a model's argument
+(25 characters: half a minute; 60: hours). `search` matches with the `regex` module (re's syntax,
+and a per-match time limit) and raises RegexTimeout past MATCH_TIMEOUT_S: a problem of the suite,
+which the scorers report as the outcome `matcher_timeout`, not as the model's failure.
+"""
 
 from __future__ import annotations
 
 import re
 import warnings
+
+import regex
+
+MATCH_TIMEOUT_S = 1.0
 
 MAX_PATTERN = 2000
 MAX_REPEAT = 1000
@@ -44,6 +54,24 @@ def regex_problem(pattern: str) -> str | None:
         with warnings.catch_warnings():  # "possible nested set" and the like: compiles, and means it
             warnings.simplefilter("ignore")
             re.compile(pattern)
-    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+            regex.compile(pattern)  # what `search` matches with
+    except (re.error, regex.error, OverflowError, RecursionError, ValueError) as exc:
         return str(exc)
     return None
+
+
+class RegexTimeout(Exception):
+    """A suite's regex took longer than MATCH_TIMEOUT_S on one value."""
+
+    def __init__(self, pattern: str, value: str):
+        super().__init__(f"the suite's regex {pattern[:80]!r} ran past its {MATCH_TIMEOUT_S:g} s limit on a "
+                         f"value of {len(value):,} characters (it backtracks catastrophically; rewrite it)")
+        self.pattern = pattern
+
+
+def search(pattern: str, value: str) -> bool:
+    """re.search's answer within MATCH_TIMEOUT_S, else RegexTimeout."""
+    try:
+        return regex.search(pattern, value, timeout=MATCH_TIMEOUT_S) is not None
+    except TimeoutError:
+        raise RegexTimeout(pattern, value) from None

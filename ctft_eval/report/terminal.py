@@ -21,8 +21,10 @@ from ctft_eval.results import (
     missing_cases,
     repeat_rates,
     statistic,
+    suite_problems,
     tool_rates,
 )
+from ctft_eval.safe_regex import MATCH_TIMEOUT_S
 
 TABLE_FORMAT = "github"
 
@@ -165,6 +167,11 @@ def write_session(tr, end: RunEnd) -> None:
     for line in profile_lines(record):
         tr.write_line(line)
     tr.write_line(summary(record))
+    problems = suite_problems(record)
+    if problems:
+        tr.write_line(f"ctft-eval: {len(problems)} verdict(s) not given, a problem of the suite (matcher_timeout: a "
+                      f"regex ran past its {MATCH_TIMEOUT_S:g} s limit), left out of the rates: "
+                      f"{shown.line(', '.join(problems[:20]), shown.LIMIT)}", yellow=True)
     missing = missing_cases(record)
     if missing:
         tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "

@@ -7,6 +7,9 @@ from typing import Any
 
 MISSING = "missing"
 """The failure class of a case the reply source has no replies for: neither passed nor failed."""
+MATCHER_TIMEOUT = "matcher_timeout"
+"""The failure class of a verdict a suite's regex could not give in time (ctft_eval.safe_regex): a
+problem of the suite, neither passed nor failed, so it stays out of the model's rates."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class Outcome:
     """A short failure class, e.g. wrong_tool, call_in_text, invalid_json, backend_error."""
     value: float | None = None
     """A measured figure, where the dimension has one (latency: seconds)."""
+
+    @property
+    def suite_problem(self) -> bool:
+        """Not scored because the suite's own matcher could not decide (matcher_timeout)."""
+        return self.failure == MATCHER_TIMEOUT
 
     @property
     def missing(self) -> bool:
@@ -50,6 +58,10 @@ def not_applicable(dimension: str, reason: str) -> Outcome:
 
 def not_recorded(dimension: str, reason: str) -> Outcome:
     return Outcome(dimension, None, reason, MISSING)
+
+
+def matcher_timed_out(dimension: str, reason: str) -> Outcome:
+    return Outcome(dimension, None, reason, MATCHER_TIMEOUT)
 
 
 def combine(outcomes: list[Outcome]) -> Outcome:
