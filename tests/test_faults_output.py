@@ -11,19 +11,22 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import SMALL_SUITE
 from doubles.oracle import Oracle
 from doubles.scripted import Call, Scripted
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from records import entry, make_record
 from session_runner import DOUBLES
 
 from ctft_eval import record as run_record
 from ctft_eval.compare import RegressionSettings, compare, views
-from ctft_eval.report import markdown
-from ctft_eval.scorers.outcome import failed
+from ctft_eval.report import html, markdown, terminal
+from ctft_eval.scorers.outcome import failed, passed
 
 PYPROJECT = "[tool.ctft_eval]\ntimeout = 20.0\nretries = 0\n"
 ESCAPES = "\x1b[2J\x1b[H\x1b[32mALL PASSED\x1b[0m\x1b]0;pwned\x07"
@@ -194,3 +197,99 @@ def test_a_regex_that_backtracks_without_end_is_the_suites_matcher_timeout(pytes
     assert again.returncode == 0, again.stdout + again.stderr
     rescored = run_record.read(pytester.path / "again.json")
     assert [e.outcomes["arguments"].failure for e in rescored.results if e.case == "run-build"] == ["matcher_timeout"]
+
+
+# ---- property: arbitrary Unicode through one in-process session -----------------------------------
+
+PIECES = st.sampled_from(["\x1b[2J", "\x1b]0;title\x07", "\r", "\n::error::forged", "\u202e", "\u2066", "\ud83d",
+                          "\udc00", "```", "![t](http://evil.example/p.png)", "<script>x</script>", "\x00", "\x85",
+                          "\u2028", "|", "\\", "\t"])
+CHARACTERS = st.characters(categories=["Cs", "Cc", "Cf", "Zl", "Zp", "Zs", "L", "N", "P", "S", "M"])
+HOSTILE = st.lists(st.one_of(PIECES, st.text(CHARACTERS, max_size=30)), min_size=1, max_size=8).map("".join)
+SHAPES = ("text", "name", "argument")
+CASES = 24
+
+
+def property_suite() -> str:
+    cases = "".join(f"""
+  - id: case-{i}
+    prompt: "case {i}: read src/f{i}.ts"
+    tool: read_file
+    arguments:
+      filepath: {{path: src/f{i}.ts}}
+""" for i in range(CASES))
+    return f"suite: hostile\ncases:{cases}"
+
+
+def scripted(shape: str, text: str) -> Scripted:
+    if shape == "text":
+        return Scripted(content=text, chunk_size=1 << 21)
+    if shape == "name":
+        return Scripted(calls=[Call(text, {"filepath": "src/x.ts"})], chunk_size=1 << 21)
+    return Scripted(calls=[Call("read_file", {"filepath": text})], chunk_size=1 << 21)
+
+
+def as_received(text: str) -> str:
+    """What a client decodes from the server's JSON (escaped surrogate pairs join into one character)."""
+    return json.loads(json.dumps(text))
+
+
+def recorded(shape: str, e) -> list:
+    if shape == "text":
+        return [r.text for r in e.replies]
+    if shape == "name":
+        return [c.name for r in e.replies for c in r.tool_calls]
+    return [c.arguments.get("filepath") for r in e.replies for c in r.tool_calls if isinstance(c.arguments, dict)]
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(kind=st.sampled_from(["ollama", "openai"]),
+       replies=st.lists(st.tuples(st.sampled_from(SHAPES), HOSTILE), min_size=CASES, max_size=CASES),
+       big=st.tuples(st.sampled_from(SHAPES), st.integers(0, CASES - 1), PIECES))
+def test_any_unicode_a_model_writes_is_recorded_whole_and_shown_escaped_everywhere(pytester, kind, replies, big):
+    """One session per example, one hostile reply per case (one of them 1 MB), in process."""
+    shape, index, piece = big
+    replies = list(replies)
+    replies[index] = (shape, (piece + "B" * 61) * ((1 << 20) // (len(piece) + 61)))
+    pytester.makefile(".yaml", **{"suites/hostile": property_suite()})
+    pytester.makefile(".toml", pyproject=PYPROJECT)
+    for stale in ("r.json", "j.xml"):
+        (pytester.path / stale).unlink(missing_ok=True)
+
+    def model(body):
+        found = re.search(r"case (\d+):", json.dumps(body.get("messages", [])[-1:], ensure_ascii=False))
+        return scripted(*replies[int(found.group(1))]) if found else Scripted(content="?")
+
+    with DOUBLES[kind](model) as server:
+        result = pytester.runpytest_inprocess("suites", "-p", "no:cacheprovider", "-rfs", "--ctft-tools=all",
+                                              *backend_args(kind, server), "--ctft-record=r.json", "--junitxml=j.xml")
+    out = "\n".join(result.outlines + result.errlines)
+    assert result.ret in (0, 1), out[-3000:]
+    assert "INTERNALERROR" not in out and "Traceback" not in out
+    assert not RAW.findall(out), sorted(set(RAW.findall(out)))
+
+    path = pytester.path / "r.json"
+    path.read_bytes().decode("utf-8")
+    saved = run_record.read(path)
+    by_case = {e.case: e for e in saved.results}
+    for i, (shape, text) in enumerate(replies):
+        assert recorded(shape, by_case[f"case-{i}"]) == [as_received(text)], (i, shape)
+    again = pytester.path / "again.json"
+    run_record.write_atomic(again, saved)
+    assert run_record.read(again).to_json() == saved.to_json()
+
+    texts = junit_texts(pytester.path / "j.xml")
+    assert texts and not [t for t in texts if RAW.search(t)]
+    assert not [line for t in texts for line in t.splitlines() if line.lstrip().startswith("::")]
+
+    base = replace(saved, results=[replace(e, outcomes={d: passed(d, "ok") for d in e.outcomes}) for e in saved.results])
+    run_views = views(base, "base") + views(saved, "now")
+    comparisons = [compare(run_views[0], run_views[1])]
+    md = markdown.comparison(run_views, comparisons, RegressionSettings())
+    assert len(md) <= 65_536 and not RAW.findall(md)
+    assert sum(1 for line in md.splitlines() if line.startswith("```")) % 2 == 0
+    assert not re.search("evil|<script|!\\[", outside_code(md))
+    page = html.report(run_views, comparisons, RegressionSettings())
+    assert not RAW.findall(page) and "<script>" not in page
+    assert not RAW.findall(terminal.comparison(run_views, comparisons, RegressionSettings()))
