@@ -151,6 +151,8 @@ def model_path(name_or_path: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_file():
         return path.resolve()
+    if path.is_dir():
+        raise ModelUnavailable(f"{name_or_path!r} is a directory, not a GGUF file")
     raise ModelUnavailable(
         f"no GGUF file at {name_or_path!r}, and it is not a default model "
         f"(known: {', '.join(DEFAULT_MODELS)})"

@@ -1,13 +1,25 @@
 """Whatever a server sends becomes a Reply with a named failure: malformed bodies, cut streams,
 invalid bytes, deep or huge JSON, slow streams past the request deadline, retries (Retry-After,
-cancellation), a wrong base path. Real official clients against a loopback fault server."""
+cancellation), a wrong base path. Real official clients against a loopback fault server.
+
+Also what a backend is given: credentials in an Ollama host URL, a GGUF whose chat template or
+generation outlasts the deadline (in-process llama.cpp, a stand-in model), broken GGUF files."""
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import json
+import re
+import struct
+import sys
 import threading
+import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from conftest import SMALL_SUITE, require
 from doubles.fault_server import (
     SSE,
     Fault,
@@ -19,9 +31,12 @@ from doubles.fault_server import (
     openai_chunk,
     sse,
 )
+from doubles.ollama_server import OllamaDouble, OllamaHandler
+from doubles.scripted import Scripted
 
 from ctft_eval import cancel, dimensions
-from ctft_eval.backends import BackendSpec
+from ctft_eval.backends import BackendSpec, BackendUnavailable, retry
+from ctft_eval.backends.gguf_header import BrokenGGUF, read_header
 from ctft_eval.backends.ollama import OllamaBackend
 from ctft_eval.backends.openai import OpenAIBackend
 from ctft_eval.catalog import function_schemas
@@ -200,6 +215,23 @@ def test_a_server_that_falls_silent_mid_stream_is_stopped_at_the_deadline(server
     assert reply.error_kind == "timeout" and reply.timings.wall_s < 6
 
 
+@pytest.mark.parametrize("kind", ["ollama", "openai"])
+@pytest.mark.parametrize("gap", [0.25, 30])
+def test_a_deadline_on_a_stream_that_only_closing_ends_is_a_timeout(server, small_cases, kind, gap):
+    """No Content-Length, no chunks (HTTP/1.0 style): the watchdog's shutdown reads as the body's
+    end, which is the deadline's, not a cut stream."""
+    if kind == "ollama":
+        fault = Fault(body=ndjson(*(ollama_line("tok ") for _ in range(60)), ollama_line(done=True)))
+    else:
+        fault = Fault(headers=list(SSE), body=sse(*(openai_chunk({"content": "tok "}) for _ in range(60)),
+                                                  openai_chunk({}, "stop")))
+    fault.gap, fault.framing = gap, "close"
+    reply = ask(server, kind, fault, timeout=1.0)
+    assert reply.error_kind == "timeout" and "1 s" in reply.error, reply.error
+    assert reply.timings.wall_s < 6 and reply.text.startswith("tok ")
+    assert_backend_error_everywhere(reply, small_cases)
+
+
 # ---- 6. retries --------------------------------------------------------------------------------
 
 def too_many(retry_after: str) -> Fault:
@@ -286,3 +318,243 @@ def test_a_stream_cut_inside_the_arguments_is_a_backend_error_in_every_dimension
     reply = ask(server, kind, fault)
     assert reply.error_kind == "truncated_stream"
     assert_backend_error_everywhere(reply, small_cases)
+
+
+# ---- credentials in an Ollama host URL ---------------------------------------------------------
+
+class OllamaWithAuth(OllamaDouble):
+    """The Ollama double behind a proxy that wants HTTP Basic auth: 401 without the right header."""
+
+    def __init__(self, expected: str):
+        super().__init__(lambda request: Scripted(content="hello"))
+        self.authorization: list[str | None] = []
+        owner = self
+
+        class Handler(OllamaHandler):
+            def parse_request(self) -> bool:
+                if not super().parse_request():
+                    return False
+                owner.authorization.append(self.headers.get("Authorization"))
+                if self.headers.get("Authorization") == expected:
+                    return True
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))  # (unread, the close would reset)
+                self.send_json(401, {"error": "unauthorized"})
+                return False
+
+        self.handler_class = Handler
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_ollama_sends_the_host_urls_credentials_as_basic_auth():
+    with OllamaWithAuth(basic("ann", "s3cr/t")) as server:
+        url = f"http://ann:s3cr%2Ft@127.0.0.1:{server.port}"
+        s = Settings(timeout=5.0, retries=0)
+        backend = OllamaBackend(BackendSpec("ollama", "m", url), s, {})
+        try:
+            identity = backend.preflight(("native",))
+            reply = backend.chat(USER, None, s)
+        finally:
+            backend.close()
+    assert reply.error is None and reply.text == "hello"
+    assert server.authorization and set(server.authorization) == {basic("ann", "s3cr/t")}
+    assert backend.host == url.replace("ann:s3cr%2Ft@", "")  # what labels and messages show
+    assert "s3cr" not in json.dumps(identity.to_json()) and "s3cr" not in str(backend.spec)
+
+
+def test_ollama_credentials_reach_the_server_and_no_output(pytester):
+    pytester.makefile(".yaml", **{"suites/small": SMALL_SUITE})
+    pytester.makefile(".toml", pyproject="[tool.ctft_eval]\ntimeout = 5.0\nretries = 0\n")
+    record, junit = pytester.path / "run.json", pytester.path / "junit.xml"
+    with OllamaWithAuth(basic("ann", "s3cret")) as server:
+        result = pytester.runpytest_subprocess(
+            "suites", "-p", "no:cacheprovider", f"--backend=ollama:m@http://ann:s3cret@127.0.0.1:{server.port}",
+            "-k", "read-config", f"--ctft-record={record}", f"--junitxml={junit}", timeout=120)
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 1 and "ctft-eval summary" in out, out  # (the model says hello: a failed gate)
+    assert set(server.authorization) == {basic("ann", "s3cret")}
+    assert "ollama:m@http://ann:***@127.0.0.1" in out
+    for where, text in (("output", out), ("record", record.read_text()), ("junit", junit.read_text())):
+        assert "s3cret" not in text, where
+
+
+# ---- the in-process llama.cpp backend under the request deadline -------------------------------
+
+LOOP = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+SILENT_LOOP = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+class SlowLlama:
+    """Stands in for llama_cpp.Llama: counts tokens as bytes, streams `tokens` pieces `gap` s apart,
+    and notes whether the stream was closed."""
+
+    def __init__(self, tokens: int = 100, gap: float = 0.0):
+        self.tokens, self.gap = tokens, gap
+        self.closed = False
+
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        return list(text)
+
+    def create_completion(self, prompt: str, **_: Any) -> Iterator[dict[str, Any]]:
+        try:
+            for n in range(self.tokens):
+                time.sleep(self.gap)
+                yield {"choices": [{"text": "tok ", "finish_reason": "length" if n == self.tokens - 1 else None}]}
+        finally:
+            self.closed = True
+
+
+def llamacpp(source: str, llm: SlowLlama, **settings: Any) -> tuple[Any, Settings]:
+    """The llamacpp backend with `source` as its chat template and a stand-in model, as preflight leaves it."""
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    from ctft_eval.backends.llamacpp import LlamaCppBackend
+
+    s = Settings(**{"timeout": 1.0, "num_ctx": 1 << 20, **settings})
+    backend = LlamaCppBackend(BackendSpec("llamacpp", "stand-in.gguf"), s, {})
+    backend.llm, backend.template = llm, backend._env.from_string(source)
+    backend._bos, backend._eos = "", "<|im_end|>"
+    return backend, s
+
+
+@pytest.mark.parametrize("source", [LOOP, SILENT_LOOP], ids=["printing", "silent"])
+def test_a_chat_template_that_loops_is_stopped_at_the_request_deadline(small_cases, source):
+    llm = SlowLlama()
+    backend, s = llamacpp(source, llm)
+    tracer = sys.gettrace()
+    started = time.monotonic()
+    reply = backend.chat(USER, function_schemas(["read_file"]), s)
+    assert time.monotonic() - started < 5 and reply.timings.wall_s >= 1.0
+    assert reply.error_kind == "timeout" and "1 s" in reply.error, reply.error
+    assert sys.gettrace() is tracer  # the render's tracer is gone with it
+    assert_backend_error_everywhere(reply, small_cases)
+    backend.template = backend._env.from_string(CHATML)  # the next request renders as ever
+    assert backend.chat(USER, None, s).text == "tok " * 100
+
+
+def test_a_cancelled_run_stops_a_chat_template_that_loops():
+    backend, s = llamacpp(SILENT_LOOP, SlowLlama(), timeout=60.0)
+    timer = threading.Timer(0.3, cancel.cancel)
+    timer.start()
+    reply = backend.chat(USER, None, s)
+    timer.join()
+    assert reply.error_kind == "cancelled" and reply.timings.wall_s < 5
+
+
+@pytest.mark.parametrize("expression", ["{{ 'x' * 10**12 }}", "{{ 2 ** (10**9) }}", "{{ [0] * 10**9 }}"])
+def test_a_chat_template_asking_for_a_huge_value_is_refused(expression):
+    backend, s = llamacpp(expression, SlowLlama(), timeout=60.0)  # compiling it folds no constant
+    started = time.monotonic()
+    reply = backend.chat(USER, None, s)
+    assert reply.error_kind == "template_error" and "at most" in reply.error, reply.error
+    assert time.monotonic() - started < 5
+    assert llamacpp("{{ 'ab' * 3 }} {{ 2 ** 10 }} {{ [1] * 2 }}", SlowLlama())[0].render(
+        USER, None, retry.budget_for(s)) == "ababab 1024 [1, 1]"
+
+
+def test_generation_is_stopped_at_the_request_deadline(small_cases):
+    llm = SlowLlama(tokens=100, gap=0.1)  # 10 s of tokens
+    backend, s = llamacpp(CHATML, llm)
+    reply = backend.chat(USER, function_schemas(["read_file"]), s)
+    assert reply.error_kind == "timeout" and "1 s" in reply.error, reply.error
+    assert 1.0 <= reply.timings.wall_s < 3 and llm.closed
+    assert reply.text.startswith("tok ")  # what came before the deadline is kept
+    assert_backend_error_everywhere(reply, small_cases)
+
+
+def test_a_long_prompt_of_a_real_model_is_stopped_at_the_request_deadline():
+    """llama.cpp's own loop evaluates the prompt; its abort callback ends it at the deadline."""
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    from ctft_eval.backends.llamacpp import LlamaCppBackend
+    from ctft_eval.models import ModelUnavailable, model_path
+
+    try:
+        model_path("smollm2-135m")
+    except ModelUnavailable as exc:
+        require(f"the model smollm2-135m ({exc})", False)
+    s = Settings(timeout=0.5, num_ctx=8192, max_tokens=16)
+    backend = LlamaCppBackend(BackendSpec("llamacpp", "smollm2-135m"), s, {})
+    try:
+        backend.preflight(("native",))
+        long = [{"role": "user", "content": "hello world, " * 2500}]  # some 5,000 tokens
+        reply = backend.chat(long, None, s)
+        assert reply.error_kind == "timeout" and reply.timings.wall_s < 3, (reply.error, reply.timings)
+        after = backend.chat(USER, None, Settings(timeout=120.0, max_tokens=4))  # the context still works
+        assert after.error is None and after.text
+    finally:
+        backend.close()
+
+
+# ---- broken GGUF files: one clear error that says why -------------------------------------------
+
+def gguf(tensor_bytes: int = 4096, *, version: int = 3, architecture: str = "llama") -> bytes:
+    """A small GGUF: general.architecture, and one F32 tensor of `tensor_bytes` at the data's start."""
+    def string(text: str) -> bytes:
+        return struct.pack("<Q", len(text.encode())) + text.encode()
+
+    head = b"GGUF" + struct.pack("<IQQ", version, 1, 1)
+    meta = string("general.architecture") + struct.pack("<I", 8) + string(architecture)
+    info = string("w") + struct.pack("<IQIQ", 1, tensor_bytes // 4, 0, 0)
+    header = head + meta + info
+    return header + b"\0" * (-len(header) % 32) + b"\0" * tensor_bytes
+
+
+BROKEN_GGUF = {
+    "empty": (b"", "empty (0 bytes)"),
+    "random": (bytes(range(7, 250)) * 10, "not a GGUF file"),
+    "lfs-pointer": (b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 491400064\n", "Git LFS pointer"),
+    "html": (b"<!DOCTYPE html><html><body>Not found</body></html>", "HTML page"),
+    "version-99": (gguf(version=99), "version 99"),
+    "version-1": (gguf(version=1), "version 1"),
+    "big-endian": (gguf(version=3 << 24), "big-endian"),
+    "cut-in-header": (gguf()[:40], "end inside its header"),
+    "cut-in-tensors": (gguf()[:-100], "its tensors need"),
+    "bad-value-type": (gguf().replace(struct.pack("<I", 8), struct.pack("<I", 77), 1), "value type 77"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN_GGUF))
+def test_a_broken_gguf_header_says_what_is_wrong(tmp_path, name):
+    data, reason = BROKEN_GGUF[name]
+    path = tmp_path / "model.gguf"
+    path.write_bytes(data)
+    with pytest.raises(BrokenGGUF, match=re.escape(reason)):
+        read_header(path)
+
+
+def test_a_sound_gguf_header_reads(tmp_path):
+    path = tmp_path / "model.gguf"
+    path.write_bytes(gguf(architecture="nosucharch"))
+    header = read_header(path)
+    assert (header.version, header.architecture, header.tensors) == (3, "nosucharch", 1)
+    with pytest.raises(BrokenGGUF, match="directory"):
+        read_header(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["empty", "random", "cut-in-tensors"])
+def test_a_broken_gguf_stops_the_run_with_exit_4_naming_file_and_reason(pytester, name):
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    data, reason = BROKEN_GGUF[name]
+    pytester.makefile(".yaml", **{"suites/small": SMALL_SUITE})
+    path = pytester.path / "model.gguf"
+    path.write_bytes(data)
+    result = pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", f"--backend=llamacpp:{path}",
+                                           timeout=120)
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 4 and "INTERNALERROR" not in out, out
+    assert f"llama.cpp could not load {path}: " in out and reason in out, out
+
+
+def test_a_gguf_llama_cpp_cannot_load_despite_a_sound_header_says_so(tmp_path):
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    from ctft_eval.backends.llamacpp import LlamaCppBackend
+
+    path = tmp_path / "model.gguf"
+    path.write_bytes(gguf(architecture="nosucharch"))
+    backend = LlamaCppBackend(BackendSpec("llamacpp", str(path)), Settings(), {})
+    with pytest.raises(BackendUnavailable, match="sound GGUF.*'nosucharch'") as err:
+        backend.preflight(("native",))
+    assert str(path) in str(err.value)

@@ -114,6 +114,10 @@ class Budget:
             self._last = piece[-1:]
 
     def finish(self) -> None:
+        if self.fired is not None:
+            # The watchdog's shutdown reads as the end of a body that only closing the connection
+            # ends (no length, no chunks): that end is the deadline's or the cancellation's.
+            raise self.fired
         self.ended = True
         self.ended_mid_line = self._last != b"\n"
         if self._utf8 is not None:

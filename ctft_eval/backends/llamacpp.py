@@ -7,6 +7,12 @@ for Hermes/Qwen templates, calls inside <tool_call> tags are taken as native too
 else the model writes stays text (and a call written there is judged as "call in text"). A template
 without tool support gets the tools described in its system message in the same tagged format,
 as servers do for such models.
+
+The request's `timeout` bounds rendering and generating alike: the template renders under the
+request's budget (ctft_eval.backends.chat_template); llama.cpp's abort callback asks the budget
+between the steps of its computation, so that a long prompt's evaluation stops too; and the
+deadline is checked between generated tokens. A request past it is a failed reply of kind
+`timeout` (`cancelled` when the run is), what was generated before it kept.
 """
 
 from __future__ import annotations
@@ -17,9 +23,13 @@ import os
 import re
 import threading
 import time
+from contextlib import closing
 from typing import Any
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity
+from ctft_eval import cancel
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, retry
+from ctft_eval.backends.gguf_header import BrokenGGUF, read_header
+from ctft_eval.backends.guard import Budget, Stop
 from ctft_eval.models import DEFAULT_MODEL, ModelUnavailable, model_path, sha256_of
 from ctft_eval.parsing import json_calls
 from ctft_eval.reply import STRUCTURED, Reply
@@ -35,22 +45,15 @@ _TOOLS_PREAMBLE = (
 )
 
 
-def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None, **_: Any) -> str:
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent)
-
-
-def _raise(message: str) -> None:
-    raise ValueError(message)
-
-
 class LlamaCppBackend:
     default_model = DEFAULT_MODEL
     max_concurrency: int | None = 1  # one llama.cpp context: more would only interleave chains
 
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
         try:
-            import jinja2.sandbox
             import llama_cpp
+
+            from ctft_eval.backends import chat_template
         except ImportError:
             raise BackendUnavailable(
                 "the llamacpp backend needs llama-cpp-python: pip install 'ctft-eval[llamacpp]' "
@@ -59,15 +62,15 @@ class LlamaCppBackend:
         self.spec = spec
         self.settings = settings
         self._llama_cpp = llama_cpp
-        self._env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-        self._env.filters["tojson"] = _tojson
-        self._env.globals["raise_exception"] = _raise
-        self._env.globals["strftime_now"] = lambda fmt: time.strftime(fmt)
+        self._env = chat_template.ChatTemplates()
         self._lock = threading.Lock()
         self.llm: Any = None
         self.path = None
         self.template: Any = None
         self.template_has_tools = False
+        self._budget: Budget | None = None
+        """The budget of the request llama.cpp is computing, for its abort callback."""
+        self._abort_hook = llama_cpp.ggml_abort_callback(self._should_abort)  # (kept: llama.cpp calls it)
 
     def close(self) -> None:
         if self.llm is not None:
@@ -88,7 +91,10 @@ class LlamaCppBackend:
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:
-            raise BackendUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
+            raise BackendUnavailable(f"llama.cpp could not load {self.path}: {self._why_not_loaded(exc)}") from None
+        context = getattr(getattr(self.llm, "_ctx", None), "ctx", None)
+        if context is not None:  # (else the deadline is checked between tokens only)
+            self._llama_cpp.llama_set_abort_callback(context, self._abort_hook, None)
         meta = self.llm.metadata
         source = meta.get("tokenizer.chat_template")
         if not source:
@@ -111,6 +117,22 @@ class LlamaCppBackend:
         return ModelIdentity(str(self.spec), details["sha256"], details["file_type"],
                              details["chat_template_sha256"], details)
 
+    def _why_not_loaded(self, exc: Exception) -> str:
+        """What is wrong with the file, read from its header; llama.cpp's words when the header is sound."""
+        try:
+            header = read_header(self.path)
+        except BrokenGGUF as broken:
+            return str(broken)
+        version = getattr(self._llama_cpp, "__version__", "unknown")
+        return (f"{exc} (its header reads as a sound GGUF: version {header.version}, architecture "
+                f"{header.architecture!r}, {header.tensors} tensors; llama-cpp-python {version} may not support "
+                "that architecture or one of its tensor types)")
+
+    def _should_abort(self, _: Any) -> bool:
+        """llama.cpp's abort callback (called from its compute thread, between graph nodes)."""
+        budget = self._budget
+        return budget is not None and (budget.remaining() <= 0 or cancel.cancelled())
+
     def _token_text(self, token_id: Any) -> str:
         if token_id is None:
             return ""
@@ -119,7 +141,9 @@ class LlamaCppBackend:
         except (TypeError, ValueError):
             return ""
 
-    def render(self, messages: list[dict], tools: list[dict] | None) -> str:
+    def render(self, messages: list[dict], tools: list[dict] | None, budget: Budget) -> str:
+        """The prompt: the messages and tools through the model's chat template, within `budget`
+        (raises its Stop past it)."""
         hf = [_template_message(m) for m in messages]
         if tools and not self.template_has_tools:
             listing = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
@@ -129,22 +153,31 @@ class LlamaCppBackend:
             else:
                 hf.insert(0, {"role": "system", "content": preamble})
             tools = None
-        return self.template.render(
-            messages=hf, tools=tools or None, add_generation_prompt=True, bos_token=self._bos, eos_token=self._eos
+        return self._env.render_within(
+            self.template, budget,
+            messages=hf, tools=tools or None, add_generation_prompt=True, bos_token=self._bos, eos_token=self._eos,
         )
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings, **_: Any) -> Reply:
         reply = Reply()
+        budget = retry.budget_for(settings)  # one deadline for rendering and generating
         try:
-            prompt = self.render(messages, tools)
+            prompt = self.render(messages, tools, budget)
+        except Stop as stop:
+            reply.error, reply.error_kind = stop.reason, stop.kind
+            reply.timings.wall_s = time.monotonic() - budget.started
+            return reply
         except Exception as exc:  # a template error is this request's failure, not the session's
             reply.error, reply.error_kind = f"chat template failed: {exc}", "template_error"
             return reply
         stops = [s for s in (self._eos, "<|im_end|>", "<|eot_id|>") if s and s in prompt]
         parts: list[str] = []
+        prompt_tokens: int | None = None
         with self._lock:  # one llama.cpp context: requests take turns
             start = time.perf_counter()
+            self._budget = budget
             try:
+                budget.check()
                 prompt_tokens = len(self.llm.tokenize(prompt.encode(), add_bos=False, special=True))
                 if prompt_tokens + settings.max_tokens > settings.num_ctx:
                     raise ValueError(f"prompt of {prompt_tokens} tokens exceeds num_ctx {settings.num_ctx}")
@@ -152,16 +185,24 @@ class LlamaCppBackend:
                     prompt, max_tokens=settings.max_tokens, temperature=settings.temperature,
                     seed=settings.seed, stop=stops, stream=True,
                 )
-                for chunk in stream:
-                    choice = chunk["choices"][0]
-                    if reply.timings.ttft_s is None:
-                        reply.timings.ttft_s = time.perf_counter() - start
-                    parts.append(choice.get("text") or "")
-                    if choice.get("finish_reason"):
-                        reply.finish_reason = choice["finish_reason"]
-            except (ValueError, RuntimeError) as exc:
-                reply.error, reply.error_kind = str(exc), "runtime_error"
-                prompt_tokens = None
+                with closing(stream):  # stopping early ends llama.cpp's generation too
+                    for chunk in stream:
+                        budget.check()  # between tokens: what came before the deadline is kept
+                        choice = chunk["choices"][0]
+                        if reply.timings.ttft_s is None:
+                            reply.timings.ttft_s = time.perf_counter() - start
+                        parts.append(choice.get("text") or "")
+                        if choice.get("finish_reason"):
+                            reply.finish_reason = choice["finish_reason"]
+            except (Stop, ValueError, RuntimeError) as exc:
+                stop = exc if isinstance(exc, Stop) else _stop_of(budget)  # (llama_decode aborted: a RuntimeError)
+                if stop is not None:
+                    reply.error, reply.error_kind = stop.reason, stop.kind
+                else:
+                    reply.error, reply.error_kind = str(exc), "runtime_error"
+                    prompt_tokens = None
+            finally:
+                self._budget = None
             reply.timings.wall_s = time.perf_counter() - start
         text = "".join(parts)
         reply.raw = {"completion": text}
@@ -178,6 +219,15 @@ class LlamaCppBackend:
             text = _TAGGED.sub("", text).strip()
         reply.text = text
         return reply
+
+
+def _stop_of(budget: Budget) -> Stop | None:
+    """What stops the request now (its deadline passed, the run cancelled), if anything."""
+    try:
+        budget.check()
+    except Stop as stop:
+        return stop
+    return None
 
 
 def _template_message(message: dict) -> dict:

@@ -5,6 +5,9 @@ the official one; only the class it reads each streamed chunk into is ours (`_Ch
 takes a tool call's `arguments` as whatever JSON value the server sent, so that arguments that are
 a list, a number or a string (what the model emitted, as Continue would receive it) are scored as
 invalid arguments instead of failing the client's validation; null means no arguments.
+
+A host URL's `user:password@` (a proxy in front of Ollama) goes to the server as HTTP Basic auth,
+as the openai backend sends a base URL's; the host shown in labels and messages leaves it out.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import os
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import ollama
@@ -28,17 +31,20 @@ from ctft_eval.settings import Settings
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
+def _given_host(explicit: str | None) -> str:
+    """--ollama-host, else OLLAMA_HOST, else 127.0.0.1:11434, as a URL with a scheme."""
+    value = (explicit or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST).strip().rstrip("/")
+    return value if "://" in value else "http://" + value
+
+
 def resolve_host(explicit: str | None) -> str:
-    """--ollama-host, else OLLAMA_HOST, else 127.0.0.1:11434.
+    """--ollama-host, else OLLAMA_HOST, else 127.0.0.1:11434; without the credentials (host_auth).
 
     The official client (like Ollama's CLI) reads `http://host` without a port as port 80. People
     who write that almost always mean Ollama's port, so a host without a port gets :11434 here,
     except https://, which keeps 443 (a proxy). Write :80 to mean port 80.
     """
-    value = (explicit or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST).strip().rstrip("/")
-    if "://" not in value:
-        value = "http://" + value
-    parts = urlsplit(value)
+    parts = urlsplit(_given_host(explicit))
     host = parts.hostname or "127.0.0.1"
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"  # the address a server binds to; clients talk to loopback
@@ -46,6 +52,15 @@ def resolve_host(explicit: str | None) -> str:
         host = f"[{host}]"
     port = parts.port or (443 if parts.scheme == "https" else 11434)
     return f"{parts.scheme}://{host}:{port}{parts.path}"
+
+
+def host_auth(explicit: str | None) -> httpx.BasicAuth | None:
+    """The `user:password@` of the host URL as HTTP Basic auth, as the openai client sends a base
+    URL's (a proxy in front of Ollama). The host that labels and messages show has none."""
+    parts = urlsplit(_given_host(explicit))
+    if parts.username is None and parts.password is None:
+        return None
+    return httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
 
 
 class _Function(ollama.Message.ToolCall.Function):
@@ -76,9 +91,11 @@ class OllamaBackend:
 
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
         self.spec = spec
-        self.host = resolve_host(spec.url or options.get("ollama_host"))
+        given = spec.url or options.get("ollama_host")
+        self.host = resolve_host(given)
         self.settings = settings
-        self.client = _Client(host=self.host, timeout=settings.timeout, transport=guard.transport(httpx))
+        self.client = _Client(host=self.host, timeout=settings.timeout, transport=guard.transport(httpx),
+                              auth=host_auth(given))
 
     def close(self) -> None:
         self.client._client.close()
