@@ -1,7 +1,8 @@
 """`python -m ctft_eval compare A.json B.json [...]`: the side-by-side of recorded runs, no model.
 
 The last record is "this run"; every run of each earlier record on the same channel is its
-baseline. Exit status 1 when a regression gate fails, 2 on bad input.
+baseline. Exit status 1 when a regression gate fails, 2 on bad input (an --html path that cannot be
+written included).
 
 `python -m ctft_eval rescore RECORD.json [--out NEW.json]`: the same replies scored again with today's
 parser and scorers, the record's backends and timings kept.
@@ -17,9 +18,18 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
+from ctft_eval import shown
 from ctft_eval.compare import compare_all, load_views, regression_settings
+from ctft_eval.record_path import problem
 from ctft_eval.settings import default_regression
+
+
+def say(text: str, **options: Any) -> None:
+    """print, through ctft_eval.shown: records, servers and models write what these lines quote."""
+    print(shown.block(text), **options)
+
 
 CAPTURE_HELP = """\
 Point Continue at the proxy with the model's apiBase in config.yaml, then use Continue in agent
@@ -50,12 +60,12 @@ def capture(args: argparse.Namespace) -> int:
         proxy = Proxy(args.listen, args.upstream, args.out, requests=args.requests,
                       allow_remote=args.allow_remote).start()
     except CaptureError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # a script's kill also writes the profile
     until = f"after {args.requests} chat request(s)" if args.requests else "on Ctrl-C"
-    print(f"capturing on {proxy.url} -> {proxy.upstream.display}; writing {args.out} {until}", flush=True)
+    say(f"capturing on {proxy.url} -> {proxy.upstream.display}; writing {args.out} {until}", flush=True)
     try:
         while not proxy.wait(0.5):
             pass
@@ -63,9 +73,9 @@ def capture(args: argparse.Namespace) -> int:
         pass
     profile = proxy.finish()
     if profile is None:
-        print("no chat request was recorded: no profile written", file=sys.stderr)
+        say("no chat request was recorded: no profile written", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}: {profile.provider} model {profile.model}, {profile.mode} tools "
+    say(f"wrote {args.out}: {profile.provider} model {profile.model}, {profile.mode} tools "
           f"({len(profile.tool_names)}), {profile.captured.chat_requests} chat request(s)", flush=True)
     return 0
 
@@ -102,10 +112,20 @@ def main(argv: list[str] | None = None) -> int:
         from ctft_eval.rescore import main as rescore
 
         return rescore(args.record, args.out, args.schema)
+    return compare(args, defaults)
+
+
+def compare(args: argparse.Namespace, defaults: dict[str, Any]) -> int:
+    """The side by side; 1 when a regression gate fails, 2 on bad input or an --html that cannot
+    be written (checked before the records are read, so that the mistake costs nothing)."""
+    why = problem(args.html, "report.html") if args.html else None
+    if why:
+        say(f"error: --html {args.html} {why}", file=sys.stderr)
+        return 2
     try:
         per_record = [load_views(p, str(p)) for p in args.records]
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 2
     rules = regression_settings({**defaults, "alpha": args.alpha, "max_drop_points": args.max_drop})
     views = [v for vs in per_record for v in vs]
@@ -114,12 +134,17 @@ def main(argv: list[str] | None = None) -> int:
         from ctft_eval.report import markdown as renderer
     else:
         from ctft_eval.report import terminal as renderer
-    print(renderer.comparison(views, comparisons, rules))
+    say(renderer.comparison(views, comparisons, rules))
     if args.html:
         from ctft_eval.report.html import report
 
-        args.html.write_text(report(views, comparisons, rules), encoding="utf-8")
-        print(f"\nwrote {args.html} ({args.html.stat().st_size:,} bytes)")
+        try:  # the check above can still be overtaken: a full disk, the folder removed meanwhile
+            args.html.parent.mkdir(parents=True, exist_ok=True)
+            args.html.write_text(report(views, comparisons, rules), encoding="utf-8")
+        except OSError as exc:
+            say(f"error: cannot write --html {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        say(f"\nwrote {args.html} ({args.html.stat().st_size:,} bytes)")
     return 1 if any(c.regressed(rules) for c in comparisons) else 0
 
 

@@ -17,6 +17,7 @@ from ctft_eval import custom_tools, suite_yaml
 from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
+from ctft_eval.reading import open_regular
 from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
@@ -115,7 +116,7 @@ def load_suite(path: Path | str, *, reserved_tags: Collection[str] = PYTEST_MARK
     pytest's registered markers, when collecting; else pytest's builtin ones and the dimensions)."""
     path = Path(path)
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             raw_bytes = suite_yaml.read_bounded(stream)
         data, lines = suite_yaml.load(raw_bytes)
     except OSError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from ctft_eval.atomic import write_json
 from ctft_eval.backends import ModelIdentity
 from ctft_eval.depth import MAX_DEPTH, clipped, deeper_than, too_deep_error
+from ctft_eval.reading import open_regular
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.scorers.outcome import Outcome
 
@@ -289,7 +290,8 @@ def parse(data: Any, source: str) -> RunRecord:
 def read(path: Path | str) -> RunRecord:
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path) as stream:
+            data = json.loads(stream.read().decode("utf-8"))
     except OSError as exc:
         raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -15,11 +15,12 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from ctft_eval import dimensions
+from ctft_eval import dimensions, shown
 from ctft_eval.cases import Case, SuiteError, load_suite
 from ctft_eval.gates import evaluate
 from ctft_eval.plan import RunConfig, bind, score_entry
 from ctft_eval.record import RecordError, RunRecord
+from ctft_eval.record_path import problem
 from ctft_eval.results import summaries
 from ctft_eval.sources import reparsed
 
@@ -78,20 +79,34 @@ def rescore(record: RunRecord, base: Path = Path("."), schema: str | None = None
     return record, notes
 
 
+def say(text: str) -> None:
+    """print, through ctft_eval.shown: a record's contents (case ids, reasons) may be anyone's."""
+    print(shown.block(text))
+
+
 def main(record_path: Path, out: Path | None, schema: str | None) -> int:
     from ctft_eval import record as run_record
 
+    target = out or record_path
+    why = problem(target, "rescored.json")  # before the work: a wrong --out costs nothing
+    if why:
+        say(f"error: {'--out ' if out else ''}{target} {why}")
+        return 2
     try:
         record = run_record.read(record_path)
         rescored, notes = rescore(record, Path("."), schema)
     except (RecordError, RescoreError) as exc:
-        print(f"error: {exc}")
+        say(f"error: {exc}")
         return 2
-    target = out or record_path
-    run_record.write_atomic(target, rescored)
+    try:
+        run_record.write_atomic(target, rescored)
+    except OSError as exc:  # the disk filled up, or the folder went away, since the check
+        say(f"error: cannot write the re-scored record to {target}: {exc.strerror or exc} ({record_path} "
+              "is unchanged)")
+        return 2
     for note in notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     failed = [g for g in rescored.gates if not g.holds]
-    print(f"re-scored {len(rescored.results)} entries of {record_path} into {target}; "
+    say(f"re-scored {len(rescored.results)} entries of {record_path} into {target}; "
           f"{len(failed)} gate(s) fail")
     return 0

@@ -127,7 +127,7 @@ class EvalSession:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         channels = tuple(dict.fromkeys(c for spec in specs for c in channel_for(opts.channel, profile, spec.model)))
-        record = Path(opts.record).expanduser().resolve() if opts.record else None
+        record = record_path.absolute(opts.record) if opts.record else None
         why = record_path.problem(record) if record is not None else None
         if why:
             raise ConfigError(f"--ctft-record {opts.record}: {record} {why}")

@@ -1,21 +1,37 @@
 """Faults in what replay and rescore read, and in what the record builder writes (issue 12):
 a record of the wrong structure is one usage error naming the file and the field (exit 4, before
 any test runs, never INTERNALERROR); a model's call nested 700 levels deep still gives a summary
-and a record; a mutated record reads as a RunRecord or a RecordError, nothing else."""
+and a record; a mutated record reads as a RunRecord or a RecordError, nothing else.
+
+And where records and reports go, and what they are read from (issue 19): a symlinked
+--ctft-record is one usage error, never followed; rescore --out and compare --html that cannot be
+written are one error before the work, and a write failing at the end is one line; a FIFO where a
+suite or a record is read is one error, not a hang; a second Ctrl-C at the very end exits 2."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from conftest import SMALL_SUITE
+from doubles.ollama_server import OllamaDouble
+from doubles.oracle import Oracle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from records import call_reply, entry, make_record
+from session_runner import Session, backend_args
 
+from ctft_eval import __main__ as cli_main
 from ctft_eval import record as run_record
-from ctft_eval import rescore, results
+from ctft_eval import record_path, rescore, results
 from ctft_eval.backends import ModelIdentity
 from ctft_eval.depth import MAX_DEPTH, TOO_DEEP
 from ctft_eval.record import RecordError, RunRecord, reply_json
@@ -294,3 +310,208 @@ def test_a_mutated_record_reads_as_a_record_or_a_record_error(tmp_path_factory, 
     for e in rec.results:
         for reply in [*e.replies, *e.timed_replies, *(r for rs in e.repeats for r in rs)]:
             reparsed(reply)
+
+
+# ---- issue 19: a symlinked record path ---------------------------------------------------------------
+
+# (how the test names it, where the link points): a link at the record path is refused, never followed
+LINKS = {"a loop": "run.json", "dangling": "elsewhere/deep/run.json", "to a file": "real.json"}
+
+
+@pytest.mark.parametrize("target", LINKS.values(), ids=LINKS.keys())
+def test_a_symlinked_record_path_is_one_usage_error(project, target):
+    (project.path / "real.json").write_text("{}")
+    (project.path / "run.json").symlink_to(target)
+    result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--backend=ollama:m",
+                                          "--ollama-host=http://127.0.0.1:9", "--ctft-record=run.json", timeout=120)
+    out = result.stdout.str() + "\n" + result.stderr.str()
+    assert result.ret == 4, out  # a usage error, as for any record path that cannot be written
+    errors = [line for line in out.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "--ctft-record run.json: " in errors[0], out
+    assert f"is a symbolic link to {target}" in errors[0] and "INTERNALERROR" not in out
+    assert not (project.path / "elsewhere").exists() and (project.path / "real.json").read_text() == "{}"
+
+
+def test_the_record_path_check_names_every_odd_path_and_never_raises(tmp_path):
+    (tmp_path / "loop").symlink_to("loop")
+    os.mkfifo(tmp_path / "fifo")
+    reasons = {"loop": "is a symbolic link to loop", "loop/run.json": "Too many levels of symbolic links",
+               "fifo": "is a FIFO (named pipe), not a regular file", "x" * 300: "File name too long",
+               "a\0b": "embedded null byte"}
+    for raw, why in reasons.items():
+        assert why in (record_path.problem(record_path.absolute(tmp_path / raw)) or ""), raw
+    assert record_path.absolute(tmp_path / "loop") == tmp_path.resolve() / "loop"  # the link is not followed
+    assert record_path.absolute(tmp_path / "loop" / "run.json") == tmp_path / "loop" / "run.json"
+    assert record_path.problem(tmp_path / "new" / "run.json") is None  # missing folders are made
+
+
+# ---- issue 19: rescore --out and compare --html -------------------------------------------------------
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A folder holding a valid record and the suite file it names (rescore reads it from here)."""
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "suites" / "s.yaml").write_text(SMALL_SUITE)
+    (tmp_path / "rec.json").write_text(json.dumps(valid_record()))
+    return tmp_path
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m ctft_eval ARGS` in `cwd`, as a user runs it (a run that blocks is a TimeoutExpired)."""
+    return subprocess.run([sys.executable, "-m", "ctft_eval", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
+
+
+OUTPUTS = {"a directory": ("adir", "is a directory; name a file"),
+           "under a file": ("afile/new.json", "cannot be created: afile is not a directory"),
+           "a symbolic link": ("link.json", "is a symbolic link to rec.json")}
+
+
+@pytest.mark.parametrize("command", ["rescore", "compare"])
+@pytest.mark.parametrize(("out", "why"), OUTPUTS.values(), ids=OUTPUTS.keys())
+def test_an_output_that_cannot_be_written_is_one_error_before_the_work(workspace, command, out, why):
+    (workspace / "adir").mkdir()
+    (workspace / "afile").write_text("in the way")
+    (workspace / "link.json").symlink_to("rec.json")
+    before = (workspace / "rec.json").read_bytes()
+    flag = "--out" if command == "rescore" else "--html"
+    args = ["rec.json", flag, out] if command == "rescore" else ["rec.json", "rec.json", flag, out]
+    done = cli(workspace, command, *args)
+    text = (done.stdout + done.stderr).strip()
+    assert done.returncode == 2, text
+    assert text.startswith(f"error: {flag} {out} ") and why in text and "\n" not in text  # nothing else: no work
+    assert (workspace / "rec.json").read_bytes() == before
+
+
+def folder_becomes_a_file(folder: Path, work):
+    """`work`, after which `folder` is a file: the folder went away between the check and the write."""
+    def wrapped(*args, **kwargs):
+        done = work(*args, **kwargs)
+        shutil.rmtree(folder)
+        folder.write_text("in the way")
+        return done
+    return wrapped
+
+
+def test_rescore_that_cannot_write_at_the_end_is_one_error(workspace, monkeypatch, capsys):
+    monkeypatch.chdir(workspace)
+    (workspace / "out").mkdir()
+    monkeypatch.setattr(rescore, "rescore", folder_becomes_a_file(workspace / "out", rescore.rescore))
+    assert rescore.main(Path("rec.json"), Path("out/new.json"), None) == 2
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("error: cannot write the re-scored record to out/new.json: ") and "\n" not in out
+    assert "rec.json is unchanged" in out
+
+
+def test_compare_html_that_cannot_write_at_the_end_is_one_error(workspace, monkeypatch, capsys):
+    from ctft_eval.report import html
+
+    monkeypatch.chdir(workspace)
+    (workspace / "out").mkdir()
+    monkeypatch.setattr(html, "report", folder_becomes_a_file(workspace / "out", html.report))
+    assert cli_main.main(["compare", "rec.json", "rec.json", "--html", "out/report.html"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot write --html out/report.html: ") and "\n" not in err
+
+
+# ---- issue 19: a FIFO where a suite or a record is read ---------------------------------------------
+
+FIFO = "is a FIFO (named pipe), not a regular file"
+# (how the test names it, the path made a FIFO, the command, what its one error line holds)
+FIFOS = [
+    ("rescore: a suite file", "suites/s.yaml", ["rescore", "rec.json"], "cannot re-score: suites/s.yaml: "),
+    ("rescore: the record", "fifo.json", ["rescore", "fifo.json", "--out", "new.json"], "fifo.json: "),
+    ("compare: a record", "fifo.json", ["compare", "rec.json", "fifo.json"], "fifo.json: "),
+]
+
+
+@pytest.mark.parametrize(("fifo", "args", "names"), [f[1:] for f in FIFOS], ids=[f[0] for f in FIFOS])
+def test_a_fifo_read_by_the_cli_is_one_error_not_a_hang(workspace, fifo, args, names):
+    (workspace / fifo).unlink(missing_ok=True)
+    os.mkfifo(workspace / fifo)
+    done = cli(workspace, *args)
+    text = (done.stdout + done.stderr).strip()
+    assert done.returncode == 2, text
+    assert text.startswith("error: ") and names in text and FIFO in text and "\n" not in text
+
+
+@pytest.mark.parametrize("options", [["--backend=replay:fifo.json"],
+                                     ["--backend=ollama:m", "--ollama-host=http://127.0.0.1:9", "--baseline=fifo.json"]],
+                         ids=["replay", "baseline"])
+def test_a_fifo_read_by_a_run_is_one_usage_error_not_a_hang(project, options):
+    os.mkfifo(project.path / "fifo.json")
+    result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", *options, timeout=120)
+    out = result.stdout.str() + "\n" + result.stderr.str()
+    assert result.ret == 4, out
+    errors = [line for line in out.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "fifo.json" in errors[0] and FIFO in errors[0], out
+
+
+# ---- issue 19: a second Ctrl-C at the very end of the shutdown ------------------------------------
+
+LAST_STRETCH = """
+import os, signal, sys, time
+import pytest
+
+seen = []
+
+def pytest_runtest_call(item):
+    seen.append(item)
+    if len(seen) == 6:  # the first Ctrl-C, while the tests score the replies
+        os.kill(os.getpid(), signal.SIGINT)
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):  # after ctft-eval's own: the record is written, the run is over
+    print("ctft-test: the last stretch", file=sys.stderr, flush=True)
+    time.sleep(60)  # the end of the shutdown, made wide enough to press Ctrl-C in it every time
+"""
+
+
+def test_a_second_ctrl_c_as_the_shutdown_ends_exits_2(project, small_cases):
+    (project.path / "conftest.py").write_text(LAST_STRETCH)
+    record = project.path / "run.json"
+    with OllamaDouble(Oracle(small_cases)) as server:
+        run = Session(project.path, *backend_args("ollama", server), f"--ctft-record={record}")
+        run.wait_for("ctft-test: the last stretch")
+        assert run_record.read(record).exit_status == 2  # written before the second Ctrl-C
+        sent = run.interrupt()
+        code = run.finish(limit=30)
+    assert code == 2, run.output
+    assert time.monotonic() - sent < 10, "the second Ctrl-C was not acted on"
+    end = run.output.split("the last stretch", 1)[1]
+    assert "interrupted again" in end and "Traceback" not in end and "KeyboardInterrupt" not in end, run.output
+
+
+AFTER_AN_INTERRUPTED_RUN = """
+import atexit, os, signal, time
+from ctft_eval import cancel, interrupts
+
+atexit.register(lambda: print("at exit, ignored:", signal.getsignal(signal.SIGINT) is signal.SIG_IGN))
+cancel.cancel()  # the first Ctrl-C
+interrupts.arm()
+interrupts.disarm()  # pytest_unconfigure
+print("kept:", signal.getsignal(signal.SIGINT) is not signal.default_int_handler)
+if NEW_RUN:
+    cancel.reset()  # a new run in the same process: its first Ctrl-C is the usual KeyboardInterrupt
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        print("a new run's first Ctrl-C: KeyboardInterrupt")
+    interrupts.disarm()
+    print("given back:", signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+
+
+@pytest.mark.parametrize("new_run", [False, True])
+def test_after_an_interrupted_run_sigint_stays_handled_until_the_process_exits(new_run):
+    done = subprocess.run([sys.executable, "-c", f"NEW_RUN = {new_run}\n{AFTER_AN_INTERRUPTED_RUN}"],
+                          capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert done.returncode == 0, done.stderr
+    if new_run:
+        assert done.stdout.splitlines()[1:] == ["a new run's first Ctrl-C: KeyboardInterrupt", "given back: True",
+                                                "at exit, ignored: False"]
+    else:
+        assert done.stdout.splitlines() == ["kept: True", "at exit, ignored: True"]
