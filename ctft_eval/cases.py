@@ -8,6 +8,7 @@ suites/README.md.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,15 +17,20 @@ from typing import Any
 from ctft_eval import custom_tools, suite_yaml
 from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
+from ctft_eval.findings import Finding
+from ctft_eval.findings import parse as parse_findings
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
 from ctft_eval.reading import open_regular
 from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
-              "latency_budget", "latency", "tags", "description"}
-_STEP_KEYS = {"tool", "arguments", "result"}
+              "latency_budget", "latency", "tags", "description", "workspace", "open_file", "must_find",
+              "must_not_find"}
+_STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find"}
 _FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
-_DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget"}
+_DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget", "workspace"}
+WORKSPACES = "workspaces"
+"""The folder beside a suite file that holds its workspaces (suites/workspaces/NAME/workspace.yaml)."""
 _ROLES = {"system", "user", "assistant"}
 MAX_SUITE_BYTES = suite_yaml.MAX_BYTES
 MAX_ID = 200
@@ -43,6 +49,9 @@ class Expectation:
 
     tools: tuple[str, ...]
     arguments: dict[str, Matcher] = field(default_factory=dict)
+    must_find: tuple[Finding, ...] = ()
+    """What running the call on the case's workspace must find (ctft_eval.findings)."""
+    must_not_find: tuple[Finding, ...] = ()
 
     @property
     def wants_call(self) -> bool:
@@ -78,6 +87,10 @@ class Case:
     """The line of the suite file where the case starts (1-based; 0 when not known)."""
     latency: bool = False
     """Whether its latency is measured (`latency: true`, or a budget of its own)."""
+    workspace: str | None = None
+    """The name of the workspace its calls run on (suites/workspaces/NAME), if any."""
+    open_file: str | None = None
+    """The file open in the editor (what read_currently_open_file reads), workspace-relative."""
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -236,8 +249,24 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
     tags = (*fields.tags(defaults.get("tags"), "defaults.tags", reserved, fail),
             *fields.tags(raw.get("tags"), "tags", reserved, fail))
     declared = raw.get("tools", defaults.get("tools")) is not None
+    workspace = _workspace(path, raw.get("workspace", defaults.get("workspace")), fail)
+    open_file = parse_findings([raw["open_file"]], "open_file", fail)[0].file if "open_file" in raw else None
+    if (open_file or any(e.must_find or e.must_not_find for e in (expect, *(s.expect for s in steps)) if e)) \
+            and workspace is None:
+        raise fail("`must_find`, `must_not_find` and `open_file` need a `workspace` (the case's or the suite's)")
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
-                declared, custom, latency=timed)
+                declared, custom, latency=timed, workspace=workspace, open_file=open_file)
+
+
+def _workspace(path: Path, name: Any, fail) -> str | None:
+    """A workspace's name, checked: a folder beside the suite file, suites/workspaces/NAME/."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name):
+        raise fail(f"`workspace` must be a workspace's folder name (letters, digits, - and _), got {short(name)}")
+    if not (path.parent / WORKSPACES / name / "workspace.yaml").is_file():
+        raise fail(f"no workspace {name!r}: {path.parent / WORKSPACES / name / 'workspace.yaml'} does not exist")
+    return name
 
 
 def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
@@ -297,4 +326,8 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
             matchers[arg] = parse_matcher(spec)
         except MatcherError as exc:
             raise fail(f"argument {short(arg)}: {exc}") from None
-    return Expectation(names, matchers)
+    found = parse_findings(raw.get("must_find"), "must_find", fail)
+    not_found = parse_findings(raw.get("must_not_find"), "must_not_find", fail)
+    if (found or not_found) and not names:
+        raise fail("`must_find` and `must_not_find` make no sense when no tool is expected")
+    return Expectation(names, matchers, found, not_found)

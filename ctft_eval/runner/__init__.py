@@ -1,0 +1,49 @@
+"""The one tool runner: `run_tool(name, arguments, place)`, the one place a model's tool call runs.
+
+Read-only tools run as Continue runs them, on a temporary copy of the case's workspace and confined
+to it (ctft_eval.runner.paths): read_file, read_currently_open_file, ls, file_glob_search and
+grep_search (ripgrep, ctft_eval.runner.ripgrep), view_diff (git, hardened). run_terminal_command,
+search_web and fetch_url_content never run; edits are not applied yet: they are NOT_RUN. Nothing
+else runs on the host. Facts on how Continue runs each tool: ctft_eval/runner/CONTINUE.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ctft_eval.runner import diff, files, search
+from ctft_eval.runner.result import NOT_RUN, ToolResult
+from ctft_eval.runner.ripgrep import Ripgrep
+
+READ_ONLY = ("read_file", "read_currently_open_file", "ls", "file_glob_search", "grep_search", "view_diff")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a call runs: the case's workspace copy, git's empty HOME, the open file, the ripgrep."""
+
+    root: Path
+    home: Path
+    rg: Ripgrep
+    open_file: str | None = None
+
+
+def run_tool(name: str, arguments: Any, place: Place) -> ToolResult:
+    """Run one call as Continue would, on `place`; never raises for what a model wrote."""
+    args = arguments if isinstance(arguments, dict) else {}
+    root = place.root.resolve()
+    if name == "read_file":
+        return files.read_file(root, args.get("filepath"))
+    if name == "read_currently_open_file":
+        return files.read_currently_open_file(root, place.open_file)
+    if name == "ls":
+        return files.ls(root, args.get("dirPath"), args.get("recursive"))
+    if name == "file_glob_search":
+        return search.file_glob_search(place.rg, root, args.get("pattern"))
+    if name == "grep_search":
+        return search.grep_search(place.rg, root, args.get("query"))
+    if name == "view_diff":
+        return diff.view_diff(root, place.home)
+    return ToolResult("", failure=NOT_RUN, detail=f"{name} does not run here")
