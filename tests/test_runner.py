@@ -4,6 +4,7 @@ might plant; nothing else runs. Needs ripgrep (rg) and git, as CI installs them.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import textwrap
@@ -15,8 +16,8 @@ from ctft_eval.runner.paths import OUTSIDE
 from ctft_eval.runner.result import NOT_FOUND, NOT_RUN, SECURITY, TOOL_ERROR
 from ctft_eval.runner.workspace import Workspaces
 
-pytestmark = pytest.mark.skipif(shutil.which("rg") is None or shutil.which("git") is None,
-                                reason="needs ripgrep and git (CI installs Debian's ripgrep 13.0.0)")
+pytestmark = pytest.mark.skipif((shutil.which("rg") is None or shutil.which("git") is None) and not os.environ.get("CI"),
+                                reason="needs ripgrep and git (CI installs Debian's ripgrep 13.0.0; with CI set, fails)")
 
 FILES = {
     "src/main.py": 'def hello():\n    x = 1\n    return "Hello World"\n',
