@@ -83,6 +83,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "ctft_eval_session")  # other plugins can find it by name
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A fixture workspace (a folder holding workspace.yaml) is data: nothing in it is collected,
+    neither its YAML nor its own tests and conftest.py files."""
+    if collection_path.is_dir() and (collection_path / "workspace.yaml").is_file():
+        return True
+    return None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     return suite_file(file_path, parent)
 

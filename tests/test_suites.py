@@ -1,6 +1,7 @@
 """The shipped suites: valid, covering what they promise, and satisfiable (a model that is always
 right passes every case on both channels)."""
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def test_an_always_right_model_passes_the_shipped_suites_on_both_channels(pytest
     suites = pytester.mkdir("suites")
     for path in SUITES.glob("*.yaml"):
         (suites / path.name).write_text(path.read_text())
+    shutil.copytree(SUITES / "workspaces", suites / "workspaces")  # (data: the plugin collects nothing there)
     with OllamaDouble(Oracle(all_cases())) as server:
         result = pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", "-q", "--backend=ollama:m",
                                                f"--ollama-host={server.url}", "--ctft-channel=both", "--ctft-tools=all",

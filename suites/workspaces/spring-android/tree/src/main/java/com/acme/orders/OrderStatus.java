@@ -1,0 +1,5 @@
+package com.acme.orders;
+
+public enum OrderStatus {
+    NEW, PAID, SHIPPED, CANCELLED
+}
