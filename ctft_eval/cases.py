@@ -25,8 +25,8 @@ from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description", "workspace", "open_file", "must_find",
-              "must_not_find"}
-_STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find"}
+              "must_not_find", "example"}
+_STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find", "example"}
 _FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
 _DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget", "workspace"}
 WORKSPACES = "workspaces"
@@ -52,6 +52,9 @@ class Expectation:
     must_find: tuple[Finding, ...] = ()
     """What running the call on the case's workspace must find (ctft_eval.findings)."""
     must_not_find: tuple[Finding, ...] = ()
+    example: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    """A call's arguments that do what the case asks (`example:`), where the matchers alone do not
+    show one: the suite's own tests run it and check that it finds what it must."""
 
     @property
     def wants_call(self) -> bool:
@@ -330,4 +333,8 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
     not_found = parse_findings(raw.get("must_not_find"), "must_not_find", fail)
     if (found or not_found) and not names:
         raise fail("`must_find` and `must_not_find` make no sense when no tool is expected")
-    return Expectation(names, matchers, found, not_found)
+    example = raw.get("example")
+    if example is not None and (not isinstance(example, dict) or not names or set(example) - known):
+        raise fail(f"`example` maps parameters of {' or '.join(names) or 'the expected tool'} to values, "
+                   f"got {short(example)}")
+    return Expectation(names, matchers, found, not_found, example)

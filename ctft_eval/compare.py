@@ -66,6 +66,14 @@ class RunView:
         return {s.file: s.sha256 for s in self.record.suites}
 
     @property
+    def judged_by(self) -> str:
+        """The rules that gave its verdicts (a record from before them: the literal matchers only)."""
+        rules = self.record.plan.get("judged_by") or {}
+        if not rules:
+            return "argument matchers only (before verdicts by what a call finds)"
+        return ", ".join(f"{k} {v}" for k, v in sorted(rules.items()))
+
+    @property
     def settings(self) -> dict[str, Any]:
         return self.record.settings_used(self.backend)
 
@@ -157,6 +165,10 @@ def compare(base: RunView, current: RunView) -> Comparison:
                      f"{current.profile}: the runs did not ask the same questions")
     if base.channel != current.channel:
         notes.append(f"channels differ: {base.channel} vs {current.channel}")
+    if base.judged_by != current.judged_by:
+        notes.append(f"JUDGED BY OTHER RULES: the baseline's verdicts were given by {base.judged_by}, this run's by "
+                     f"{current.judged_by}; re-score the baseline with today's rules first: "
+                     f"python -m ctft_eval rescore {base.label.split(' [')[0]} --out RESCORED.json")
     return Comparison(base, current, common, deltas, notes)
 
 

@@ -85,9 +85,11 @@ class RunConfig:
 
     def plan_json(self, cases: Mapping[str, Case]) -> dict[str, Any]:
         """What the record keeps of the plan besides its settings, channels, repeat and profile: the
-        profile's tools and each bound case's offered tools."""
+        profile's tools, each bound case's offered tools, and the rules that judge (judged_by)."""
+        from ctft_eval.scorers import effect
+
         return {"profile_tools": list(self.profile_tools or ()),
-                "offered": {cid: list(case.tools) for cid, case in cases.items()}}
+                "offered": {cid: list(case.tools) for cid, case in cases.items()}, "judged_by": effect.rules()}
 
 
 @dataclass(frozen=True)

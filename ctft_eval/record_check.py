@@ -206,7 +206,8 @@ PROFILE = Obj({"name": Opt(STR), "provider": OneOf(PROVIDERS), "tools": Opt(STR)
                "continue_behaviour": Opt(OneOf(tuple(BEHAVIOURS))),
                "schema": OneOf(SCHEMAS), "deviations": Opt(ListOf(STR)), "left_out": Opt(MapOf(STR))},
               what="a profile")
-PLAN = Obj({"profile_tools": Opt(ListOf(STR)), "offered": Opt(MapOf(ListOf(STR)))}, what="a run plan")
+PLAN = Obj({"profile_tools": Opt(ListOf(STR)), "offered": Opt(MapOf(ListOf(STR))), "judged_by": Opt(MapOf(ANY))},
+           what="a run plan")
 
 
 def _top(format_1: bool) -> Obj:

@@ -22,6 +22,7 @@ from ctft_eval.plan import RunConfig, bind, score_entry
 from ctft_eval.record import RecordError, RunRecord
 from ctft_eval.record_path import problem
 from ctft_eval.results import summaries
+from ctft_eval.scorers import effect
 from ctft_eval.sources import reparsed
 
 
@@ -68,10 +69,12 @@ def rescore(record: RunRecord, base: Path = Path("."), schema: str | None = None
         entry.replies = [reparsed(r) for r in entry.replies]
         entry.timed_replies = [reparsed(r) for r in entry.timed_replies]
         entry.repeats = [[reparsed(r) for r in replies] for replies in entry.repeats]
-        for name in [n for n in entry.outcomes if n in known]:
+        untimed = [d for d in case.dimensions if not dimensions.get(d).timed]  # (newly applicable ones too)
+        for name in [n for n in dict.fromkeys([*entry.outcomes, *untimed]) if n in known]:
             score_entry(entry, case, config, name)
     if not record.plan and config.profile_tools is not None:  # (a record from before run plans)
         record.plan = config.plan_json({cid: cases[cid] for cid in record.cases if cid in cases})
+    record.plan = {**record.plan, "judged_by": effect.rules()}  # (the rules that gave these verdicts)
     record.profile = {"continue_behaviour": config.continue_behaviour, **record.profile, "schema": schema,
                       "rescored": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     record.runs = summaries(record)

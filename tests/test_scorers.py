@@ -85,7 +85,8 @@ def test_call_in_text_on_the_native_channel_is_a_named_failure(small_cases):
     reply = Reply(text="...", tool_calls=[ToolCall.from_raw("read_file", {"filepath": "src/config.ts"}, TEXT_JSON)])
     outcome = score("tool_selection", case, reply)
     assert outcome.failure == "call_in_text" and outcome.reason.startswith("call in text")
-    assert score("arguments", case, reply).passed  # what it wrote is still judged on content
+    arguments = score("arguments", case, reply)  # Continue would not run it: its arguments are not judged
+    assert arguments.passed is None and "Continue would not run" in arguments.reason
 
 
 def test_continue_channel_wants_the_block_format(small_cases):

@@ -105,3 +105,18 @@ def test_a_suite_run_collects_nothing_in_the_workspaces(pytester):
     result = pytester.runpytest_subprocess("suites", "--co", "-q", "-p", "no:cacheprovider", timeout=120)
     out = result.stdout.str() + result.stderr.str()
     assert "workspaces/" not in out and "ERROR" not in out.replace("ERROR: collected", ""), out[-3000:]
+
+
+def test_every_example_call_finds_what_its_case_must_find():
+    from ctft_eval.reply import ToolCall
+    from ctft_eval.scorers import effect
+
+    checked = 0
+    for case in cases():
+        for expect in case.expectations:
+            if expect.example is None or not effect.judged_by_effect(case, expect, ToolCall(expect.tools[0], "", {})):
+                continue
+            failure, reason = effect.check(case, expect, ToolCall(expect.tools[0], "", dict(expect.example)))
+            assert failure is None, f"{case.id}: the suite's example {expect.example}: {reason}"
+            checked += 1
+    assert checked >= 5

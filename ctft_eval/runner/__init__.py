@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ctft_eval.runner import diff, files, search
-from ctft_eval.runner.result import NOT_RUN, ToolResult
+from ctft_eval.runner.result import NOT_RUN, TOOL_ERROR, ToolResult, failed
 from ctft_eval.runner.ripgrep import Ripgrep
 
-READ_ONLY = ("read_file", "read_currently_open_file", "ls", "file_glob_search", "grep_search", "view_diff")
+READ_ONLY = ("read_file", "read_file_range", "read_currently_open_file", "ls", "file_glob_search", "grep_search",
+             "view_diff")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ def run_tool(name: str, arguments: Any, place: Place) -> ToolResult:
     root = place.root.resolve()
     if name == "read_file":
         return files.read_file(root, args.get("filepath"))
+    if name == "read_file_range":
+        return files.read_file_range(root, args.get("filepath"), args.get("startLine"), args.get("endLine"))
+    if name == "fetch_url_content":
+        return fetch_check(args.get("url"))
     if name == "read_currently_open_file":
         return files.read_currently_open_file(root, place.open_file)
     if name == "ls":
@@ -47,3 +53,11 @@ def run_tool(name: str, arguments: Any, place: Place) -> ToolResult:
     if name == "view_diff":
         return diff.view_diff(root, place.home)
     return ToolResult("", failure=NOT_RUN, detail=f"{name} does not run here")
+
+
+def fetch_check(url: object) -> ToolResult:
+    """fetch_url_content never fetches here; what Continue refuses before fetching is said:
+    a URL without a scheme (its `new URL(...)` throws)."""
+    if isinstance(url, str) and not urlsplit(url.strip()).scheme:
+        return failed("fetch_url_content", f"Invalid URL: {url}", TOOL_ERROR, "a URL without a scheme")
+    return ToolResult("", failure=NOT_RUN, detail="fetch_url_content does not run here")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 
 import pathspec
@@ -34,8 +35,8 @@ def _required(tool: str, name: str, value: object) -> ToolResult | None:
     return None
 
 
-def read_file(root: Path, filepath: object) -> ToolResult:
-    missing = _required("read_file", "filepath", filepath)
+def read_file(root: Path, filepath: object, tool: str = "read_file", cap: bool = True) -> ToolResult:
+    missing = _required(tool, "filepath", filepath)
     if missing:
         return missing
     assert isinstance(filepath, str)
@@ -47,21 +48,58 @@ def read_file(root: Path, filepath: object) -> ToolResult:
     if not where.path.exists():
         if absolute:
             return ToolResult("", failure=NOT_FOUND, detail=f"{shown} does not exist (Continue reads it as empty)")
-        return failed("read_file", f'File "{filepath}" does not exist or is not accessible. You might want to check '
+        return failed(tool, f'File "{filepath}" does not exist or is not accessible. You might want to check '
                       "the path and try again.", NOT_FOUND)
     display = shown.replace("\\", "/") if not absolute else str(where.path)
     if not absolute and (display.startswith(("./", "../")) or display in (".", "..")):
-        return failed("read_file", f'path should be a `path.relative()`d string, but got "{display}"', TOOL_ERROR,
+        return failed(tool, f'path should be a `path.relative()`d string, but got "{display}"', TOOL_ERROR,
                       "Continue's security check fails on a ./ or ../ prefix")
     if is_security_concern(display):
-        return failed("read_file", REFUSAL.format(path=display), SECURITY)
+        return failed(tool, REFUSAL.format(path=display), SECURITY)
     if where.path.is_dir():
         return ToolResult("", failure=NOT_FOUND, detail=f"{shown} is a folder (Continue reads it as empty)")
-    if where.path.stat().st_size > READ_LIMIT:
+    if cap and where.path.stat().st_size > READ_LIMIT:
         return ToolResult("", (where.relative or "",), detail="over 1,000,000 bytes: Continue reads it as empty")
     with open(where.path, "rb") as fh:
-        text = fh.read(READ_BYTES).decode("utf-8", "replace")
-    return ToolResult(text, (where.relative or "",))
+        text = fh.read(READ_BYTES if cap else READ_LIMIT * 10).decode("utf-8", "replace")
+    return _shown(text, where.relative or "")
+
+
+def _shown(text: str, relative: str) -> ToolResult:
+    """A file's text as the result, every line of it shown (for `{file, line}` findings)."""
+    return ToolResult(text, (relative,), tuple((relative, line.strip()) for line in text.split("\n")))
+
+
+def _line_number(value: object) -> int | None:
+    """Continue's getNumberArg: a string is read as parseInt reads it, a number is floored."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value // 1) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, str):
+        digits = re.match(r"\s*([+-]?\d+)", value)
+        return int(digits.group(1)) if digits else None
+    return None
+
+
+def read_file_range(root: Path, filepath: object, start: object, end: object) -> ToolResult:
+    """read_file's resolution, refusals and errors, after Continue's checks of the two line numbers;
+    the lines start..end of the file (the last line when end is past it)."""
+    first, last = _line_number(start), _line_number(end)
+    if first is None or last is None:
+        return failed("read_file_range", "`startLine` and `endLine` must be numbers", TOOL_ERROR)
+    for name, number in (("startLine", first), ("endLine", last)):
+        if number < 1:
+            return failed("read_file_range", f"{name} must be 1 or greater. Negative line numbers are not supported "
+                          "- use the terminal tool with 'tail' command for reading from file end.", TOOL_ERROR)
+    if last < first:
+        return failed("read_file_range", f"endLine ({last}) must be greater than or equal to startLine ({first})",
+                      TOOL_ERROR)
+    whole = read_file(root, filepath, tool="read_file_range", cap=False)
+    if not whole.ran or not whole.files:
+        return whole
+    lines = whole.output.split("\n")
+    return _shown("\n".join(lines[first - 1:last]), whole.files[0])
 
 
 def read_currently_open_file(root: Path, open_file: str | None) -> ToolResult:
@@ -74,7 +112,8 @@ def read_currently_open_file(root: Path, open_file: str | None) -> ToolResult:
     if is_security_concern(str(where.path)):
         return failed("read_currently_open_file", REFUSAL.format(path=uri), SECURITY)
     text = where.path.read_text(encoding="utf-8", errors="replace")
-    return ToolResult(f"```{where.relative}\n{text}\n```", (where.relative or "",))
+    shown = _shown(text, where.relative or "")
+    return ToolResult(f"```{where.relative}\n{text}\n```", shown.files, shown.lines)
 
 
 def _ignores(folder: Path, inherited: list[tuple[Path, pathspec.PathSpec]]) -> list[tuple[Path, pathspec.PathSpec]]:

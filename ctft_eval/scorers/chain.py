@@ -22,8 +22,8 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
             return failed(NAME, "stopped", f"step {number}/{total} was never reached")
         reply = replies[number - 1]
         failure, reason = selection(step.expect, reply)
-        if not failure and step.expect.arguments:
-            failure, reason = argument_check(step.expect, reply)
+        if not failure and (step.expect.arguments or step.expect.must_find or step.expect.must_not_find):
+            failure, reason = argument_check(step.expect, reply, case)
         if failure:
             if reply.channel != CONTINUE and reply.tools_sent is False and number > 1:
                 reason += ("; Continue's ollama provider sends no tools after a tool result, so the model "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ctft_eval.cases import Expectation
+from ctft_eval.cases import Case, Expectation
 from ctft_eval.channels import CONTINUE
 from ctft_eval.continue_reading import difference
 from ctft_eval.matchers import MISSING
@@ -62,16 +62,66 @@ def expected_call(expect: Expectation, reply: Reply) -> ToolCall | None:
     return next((c for c in reply.tool_calls if c.name in expect.tools), None)
 
 
-def argument_check(expect: Expectation, reply: Reply) -> tuple[str | None, str]:
-    """(failure class or None, reason) for the arguments of the expected call."""
+NOT_RUN = "not_run"
+"""argument_check's answer when the only calls to the expected tool are ones Continue would not run
+(JSON written in the reply text on the native channel, anything but a ```tool block on the continue
+channel): the arguments are not judged (the arguments dimension makes it not applicable)."""
+
+
+def runs(call: ToolCall, channel: str) -> bool:
+    """Whether Continue runs this call: native calls on the native channel, ```tool blocks on the
+    continue channel."""
+    return call.source == (CONTINUE_BLOCK if channel == CONTINUE else STRUCTURED)
+
+
+def argument_check(expect: Expectation, reply: Reply, case: Case | None = None) -> tuple[str | None, str]:
+    """(failure class or None, reason) for the arguments of the reply's calls to the expected tool.
+
+    Continue runs every call of a reply, in order, so every call it would run is judged: the reply
+    passes when one of them does what the case asks (by what it finds on the case's workspace where
+    the case says what must be found, else by the argument matchers) and no call it runs finds what
+    the case forbids."""
     if reply.error:
         return "backend_error", f"the request failed: {reply.error}"
-    call = expected_call(expect, reply)
-    if call is None:
+    wanted = [c for c in reply.tool_calls if c.name in expect.tools]
+    if not wanted:
         got = ", ".join(c.name for c in reply.tool_calls) or "no tool"
         return "no_call", f"no call to {expect.describe()} to check arguments of (called {got})"
+    running = [c for c in wanted if runs(c, reply.channel)]
+    if not running:
+        how = _SOURCE_WORDS.get(wanted[0].source, wanted[0].source)
+        return NOT_RUN, f"the {wanted[0].name} call is {how}, which Continue would not run: arguments not judged"
+    verdicts = [_one_call(expect, c, case) for c in running]
+    good = next((n for n, v in enumerate(verdicts) if v[0] is None), None)
+    if good is None:
+        return verdicts[0] if len(verdicts) == 1 else (verdicts[0][0], "; ".join(
+            f"call {n}: {reason}" for n, (_, reason) in enumerate(verdicts, 1)))
+    passing = verdicts[good]
+    if case is not None and expect.must_not_find:
+        from ctft_eval.scorers import effect
+
+        for other in reply.tool_calls:
+            if other is running[good] or not runs(other, reply.channel) or other.arguments is None:
+                continue
+            if effect.judged_by_effect(case, expect, other):
+                result = effect.run(case, other)
+                touched = [f.describe() for f in expect.must_not_find if effect.found(f, result)]
+                if touched:
+                    return effect.TOO_MUCH, f"another call ({other.name}) finds {', '.join(touched[:5])}"
+    return passing
+
+
+def _one_call(expect: Expectation, call: ToolCall, case: Case | None) -> tuple[str | None, str]:
     if call.arguments is None:
         return "invalid_json", f"{call.name} arguments do not parse: {call.parse_error}"
+    if case is not None:
+        from ctft_eval.scorers import effect
+
+        if effect.judged_by_effect(case, expect, call):
+            return effect.check(case, expect, call)
+        refusal = effect.refused(call) or (effect.check(case, expect, call) if effect.runs_here(case, call) else None)
+        if refusal is not None and refusal[0] is not None:
+            return refusal  # Continue answers with an error or a refusal: no matcher makes that right
     # Continue mode judges what the tool receives (ctft_eval.coercion): "10" is 10, defaults filled in.
     from ctft_eval.coercion import received
     from ctft_eval.scorers.judging import judging

@@ -1,0 +1,109 @@
+"""A call judged by what it achieves: run as Continue runs it on the case's workspace (ctft_eval.runner),
+it must find every `must_find` item and no `must_not_find` item (ctft_eval.findings).
+
+The workspaces of a suites folder are built once per process (`workspaces_for`) and every call
+runs on a fresh copy of its case's workspace, so no call sees what another did. Running a call is
+deterministic for a given workspace, ripgrep and git: the same reply gets the same verdict in a
+live run, a replay and `rescore`. `rules()` names what judged (for the record).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from ctft_eval.cases import WORKSPACES, Case, Expectation
+from ctft_eval.findings import Finding
+from ctft_eval.reply import ToolCall
+from ctft_eval.runner import READ_ONLY, Place, fetch_check, ripgrep, run_tool
+from ctft_eval.runner.result import TOOL_ERROR, ToolResult
+from ctft_eval.runner.workspace import Workspaces
+
+MISSES = "misses"
+"""The call ran but its result lacks something the case must find."""
+TOO_MUCH = "finds_forbidden"
+"""The call's result shows something the case says a precise call must not find."""
+RULES_VERSION = 1
+"""The version of these rules (raise it when a verdict can change): recorded with every run."""
+
+
+@cache
+def workspaces_for(folder: Path) -> Workspaces:
+    built = Workspaces(folder)
+    atexit.register(built.close)
+    return built
+
+
+@cache
+def _rg() -> ripgrep.Ripgrep:
+    return ripgrep.find()
+
+
+def judged_by_effect(case: Case, expect: Expectation, call: ToolCall) -> bool:
+    return bool(case.workspace and call.name in READ_ONLY and (expect.must_find or expect.must_not_find))
+
+
+def runs_here(case: Case, call: ToolCall) -> bool:
+    """Whether the call runs on the case's workspace (a read-only tool, a case with a workspace)."""
+    return bool(case.workspace and call.name in READ_ONLY)
+
+
+def run(case: Case, call: ToolCall) -> ToolResult:
+    """`call` run on a fresh copy of the case's workspace."""
+    assert case.workspace is not None
+    workspaces = workspaces_for(Path(case.file).resolve().parent / WORKSPACES)
+    place = Place(workspaces.copy(case.workspace), workspaces.home(), _rg(), case.open_file)
+    try:
+        return run_tool(call.name, call.arguments, place)
+    finally:
+        shutil.rmtree(place.root.parent, ignore_errors=True)
+
+
+def found(finding: Finding, result: ToolResult) -> bool:
+    if finding.line is None:
+        wanted = finding.file.rstrip("/")
+        return any(f.rstrip("/") == wanted for f in result.files)
+    return any(f == finding.file and finding.line in line for f, line in result.lines)
+
+
+def refused(call: ToolCall) -> tuple[str, str] | None:
+    """What Continue refuses before running a tool that never runs here (a URL without a scheme)."""
+    if call.name != "fetch_url_content" or not isinstance(call.arguments, dict):
+        return None
+    result = fetch_check(call.arguments.get("url"))
+    return (result.failure or TOOL_ERROR, f"{call.name}: {result.detail}") if result.failure == TOOL_ERROR else None
+
+
+def check(case: Case, expect: Expectation, call: ToolCall) -> tuple[str | None, str]:
+    """(failure or None, reason): what running `call` found against what the case asks (with no
+    must_find: only whether Continue runs it without an error or a refusal)."""
+    result = run(case, call)
+    if not result.ran:
+        return result.failure, f"{call.name} as Continue runs it: {result.failure} ({result.detail or 'no result'})"
+    if not (expect.must_find or expect.must_not_find):
+        return None, f"{call.name} runs on {case.workspace}"
+    missing = [f.describe() for f in expect.must_find if not found(f, result)]
+    extra = [f.describe() for f in expect.must_not_find if found(f, result)]
+    total = len(expect.must_find)
+    if missing:
+        return MISSES, (f"{call.name} finds {total - len(missing)} of {total} it must find on {case.workspace}; "
+                        f"missing {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+    if extra:
+        return TOO_MUCH, f"{call.name} also finds {', '.join(extra[:5])}, which it must not"
+    return None, f"{call.name} finds all {total} it must find on {case.workspace}"
+
+
+def rules() -> dict[str, str | int]:
+    """What judged calls by effect: these rules' version and the tools' versions."""
+    try:
+        rg = _rg().version
+    except ripgrep.RipgrepMissing:
+        rg = "missing"
+    try:
+        git = subprocess.run(["git", "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        git = "missing"
+    return {"effect_rules": RULES_VERSION, "ripgrep": rg, "git": git or "missing"}
