@@ -18,6 +18,7 @@ from ctft_eval.record import Entry
 from ctft_eval.reply import Reply, ToolCall
 
 BASELINES = Path(__file__).resolve().parent.parent / "baselines"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def by_id(cases):
@@ -127,9 +128,10 @@ def test_the_judging_mode_is_the_plans(small_cases):
 
 
 def test_a_format_2_record_reads_as_the_plan_it_ran_with():
-    record = run_record.read(BASELINES / "qwen2.5-coder-0.5b.json")
+    path = FIXTURES / "format2-qwen2.5-coder-0.5b.json"  # (a slice of the format-2 Qwen baseline)
+    record = run_record.read(path)
     config = RunConfig.from_record(record)
-    assert json.loads((BASELINES / "qwen2.5-coder-0.5b.json").read_text())["format"] == "ctft-eval-run/2"
+    assert json.loads(path.read_text())["format"] == "ctft-eval-run/2"
     assert (config.provider, config.tool_set, config.continue_behaviour) == ("ollama", "default", RELEASED)
     assert config.profile_tools == DEFAULT_TOOLS and config.offered == {}
     assert config.latency_budget == record.settings["latency_budget"]

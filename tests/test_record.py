@@ -29,9 +29,9 @@ def _format(path: Path) -> str:
 # Records of the first format (recorded before the typed record) and the committed baselines of today's.
 # Both baselines are of format 2 now; a slice of SmolLM2's format-1 baseline (30 of its 302 entries, 4
 # of them timed) stays under tests/fixtures/ so that the format-1 reader is still tested on a real file.
-FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("format1-*.json"))
+FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("format*.json"))
 FORMAT_1_BASELINES = [p for p in BASELINES + FIXTURES if _format(p) == "ctft-eval-run/1"]
-FORMAT_2_BASELINES = [p for p in BASELINES if _format(p) == "ctft-eval-run/2"]
+FORMAT_2_BASELINES = [p for p in BASELINES + FIXTURES if _format(p) == "ctft-eval-run/2"]
 
 
 def full_record() -> RunRecord:
@@ -159,7 +159,8 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path, breakage):
 
 
 def test_the_committed_baselines_are_of_a_known_format_and_one_still_tests_the_format_1_reader():
-    assert BASELINES and all(_format(p) in ("ctft-eval-run/1", "ctft-eval-run/2") for p in BASELINES)
+    assert BASELINES and all(_format(p) in ("ctft-eval-run/1", "ctft-eval-run/2", "ctft-eval-run/3", FORMAT)
+                             for p in BASELINES)
     assert FORMAT_1_BASELINES and FORMAT_2_BASELINES
 
 
