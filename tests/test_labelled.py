@@ -80,7 +80,7 @@ def agreement(rows: list[dict]) -> tuple[float, list[str], list[str]]:
     print(f"\nlabelled set: {len(rows)} rows, agreement {share:.1%}, {len(false_accepts)} false accept(s), "
           f"{len(false_rejects)} false reject(s)")
     for line in false_accepts + false_rejects:
-        print("  " + line)
+        print("  " + line[:300])
     return share, false_accepts, false_rejects
 
 
@@ -88,15 +88,17 @@ def _edits(row: dict) -> bool:
     return any(c["tool"] in EDITS for c in row["calls"])
 
 
-def test_the_projects_verdicts_agree_with_the_labels():
-    share, false_accepts, false_rejects = agreement([r for r in ROWS if not _edits(r)])
+def test_the_projects_verdicts_agree_with_the_labels(capsys):
+    with capsys.disabled():  # the figure is printed in every run, passing or not
+        share, false_accepts, false_rejects = agreement([r for r in ROWS if not _edits(r)])
     assert not false_accepts, "\n".join(false_accepts)
     assert share >= 0.97, "\n".join(false_rejects)
 
 
 @pytest.mark.xfail(strict=True, reason="edits are applied as Continue applies them in issue 21; until then the "
                                        "literal matchers accept edits Continue would refuse or botch")
-def test_the_projects_verdicts_on_edits_agree_with_the_labels():
-    share, false_accepts, false_rejects = agreement([r for r in ROWS if _edits(r)])
+def test_the_projects_verdicts_on_edits_agree_with_the_labels(capsys):
+    with capsys.disabled():
+        share, false_accepts, false_rejects = agreement([r for r in ROWS if _edits(r)])
     assert not false_accepts, "\n".join(false_accepts)
     assert share >= 0.97, "\n".join(false_rejects)
