@@ -24,9 +24,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
+from ctft_eval import suite_yaml
+from ctft_eval.reading import open_regular
 
 GIT_TIMEOUT_S = 20.0
 _DATE = "2026-01-05T10:00:00+00:00"
@@ -57,10 +57,13 @@ class Recipe:
 def load(folder: Path) -> Recipe:
     """The recipe of suites/workspaces/NAME (its workspace.yaml), checked."""
     where = folder / "workspace.yaml"
-    try:
-        data: Any = yaml.safe_load(where.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise WorkspaceError(f"{where}: cannot read: {exc}") from None
+    try:  # (as suite files are read: a regular file, bounded, safe YAML)
+        with open_regular(where) as stream:
+            data, _ = suite_yaml.load(suite_yaml.read_bounded(stream))
+    except OSError as exc:
+        raise WorkspaceError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    except suite_yaml.YAMLProblem as exc:
+        raise WorkspaceError(f"{where}: {exc}") from None
     if not isinstance(data, dict):
         raise WorkspaceError(f"{where}: a workspace recipe is a mapping (description, commits)")
     if not (folder / "tree").is_dir():
