@@ -56,7 +56,3 @@ def cut(text: str, limit: int = LIMIT) -> str:
         return text
     return f"{text[:limit]}… [{len(text) - limit:,} more characters]"
 
-
-def is_safe(text: str, lines: bool = True) -> bool:
-    """True when `text` holds nothing `block` (lines=True) or `line` would escape."""
-    return not (_UNSAFE_BLOCK if lines else _UNSAFE_LINE).search(text)
