@@ -10,9 +10,10 @@ live run, a replay and `rescore`. `rules()` names what judged (for the record).
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import subprocess
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ctft_eval.cases import WORKSPACES, Case, Expectation
@@ -52,12 +53,19 @@ def runs_here(case: Case, call: ToolCall) -> bool:
 
 
 def run(case: Case, call: ToolCall) -> ToolResult:
-    """`call` run on a fresh copy of the case's workspace."""
+    """`call` run on a fresh copy of the case's workspace; the same call on the same workspace runs
+    once per process (a read-only tool on a pristine workspace always answers the same)."""
     assert case.workspace is not None
-    workspaces = workspaces_for(Path(case.file).resolve().parent / WORKSPACES)
-    place = Place(workspaces.copy(case.workspace), workspaces.home(), _rg(), case.open_file)
+    arguments = json.dumps(call.arguments, sort_keys=True, default=str)
+    return _run(Path(case.file).resolve().parent / WORKSPACES, case.workspace, case.open_file, call.name, arguments)
+
+
+@lru_cache(maxsize=4096)
+def _run(folder: Path, workspace: str, open_file: str | None, name: str, arguments: str) -> ToolResult:
+    workspaces = workspaces_for(folder)
+    place = Place(workspaces.copy(workspace), workspaces.home(), _rg(), open_file)
     try:
-        return run_tool(call.name, call.arguments, place)
+        return run_tool(name, json.loads(arguments), place)
     finally:
         shutil.rmtree(place.root.parent, ignore_errors=True)
 

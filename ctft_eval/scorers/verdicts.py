@@ -7,6 +7,7 @@ from ctft_eval.channels import CONTINUE
 from ctft_eval.continue_reading import difference
 from ctft_eval.matchers import MISSING
 from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, Reply, ToolCall
+from ctft_eval.scorers import effect
 
 _SOURCE_WORDS = {STRUCTURED: "a native tool call", CONTINUE_BLOCK: "a ```tool block", "text_json": "JSON in its text"}
 
@@ -98,8 +99,6 @@ def argument_check(expect: Expectation, reply: Reply, case: Case | None = None) 
             f"call {n}: {reason}" for n, (_, reason) in enumerate(verdicts, 1)))
     passing = verdicts[good]
     if case is not None and expect.must_not_find:
-        from ctft_eval.scorers import effect
-
         for other in reply.tool_calls:
             if other is running[good] or not runs(other, reply.channel) or other.arguments is None:
                 continue
@@ -115,8 +114,6 @@ def _one_call(expect: Expectation, call: ToolCall, case: Case | None) -> tuple[s
     if call.arguments is None:
         return "invalid_json", f"{call.name} arguments do not parse: {call.parse_error}"
     if case is not None:
-        from ctft_eval.scorers import effect
-
         if effect.judged_by_effect(case, expect, call):
             return effect.check(case, expect, call)
         refusal = effect.refused(call) or (effect.check(case, expect, call) if effect.runs_here(case, call) else None)
