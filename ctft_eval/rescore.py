@@ -54,6 +54,10 @@ def rescore(record: RunRecord, base: Path = Path("."), schema: str | None = None
     schema = schema or config.schema
     config = replace(config, schema=schema)
     cases, changed = _cases(record, config, base)
+    try:
+        effect.ready(cases.values())
+    except effect.CannotJudge as exc:
+        raise RescoreError(f"cannot re-score: {exc}") from None
     notes = [f"suite file changed since the run: {f}" for f in changed]
     if config.profile_tools is None:
         notes.append(f"the record predates run plans and its profile ({record.profile.get('name')}) is not a "

@@ -27,6 +27,7 @@ from ctft_eval.profile import RELEASED, Profile, builtin, channel_for, from_capt
 from ctft_eval.record import Entry, Gate, Key, RunRecord
 from ctft_eval.recording import build_record
 from ctft_eval.reply import Reply
+from ctft_eval.scorers import effect
 from ctft_eval.scorers.outcome import Outcome
 from ctft_eval.settings import Settings, SettingsError, load_settings
 from ctft_eval.sources import NotRecorded, ReplySource, open_source
@@ -157,6 +158,10 @@ class EvalSession:
     def prepare(self, wanted: list[tuple[Key, str]], say: Callable[[str], None]) -> None:
         """Open each backend once, then fetch every reply the selected tests need."""
         keys = [key for key, _ in wanted]
+        try:  # (before any request: a missing ripgrep must not cost the run)
+            effect.ready(self.cases[k[2]] for k in keys if k[2] in self.cases)
+        except effect.CannotJudge as exc:
+            raise ConfigError(str(exc)) from None
         for label in dict.fromkeys(k[0] for k in keys):
             spec = next(s for s in self.specs if s.label == label)
             channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))

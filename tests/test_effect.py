@@ -14,6 +14,7 @@ from ctft_eval import dimensions
 from ctft_eval.cases import load_suites
 from ctft_eval.compare import compare, views
 from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, TEXT_JSON, Reply, ToolCall
+from ctft_eval.runner import ripgrep
 from ctft_eval.runner.paths import OUTSIDE
 from ctft_eval.scorers import effect
 
@@ -80,3 +81,23 @@ def test_compare_warns_when_a_baseline_was_judged_by_other_rules():
     assert "rescore old.json" in note
     same = compare(views(new, "a")[0], views(new, "b")[0])
     assert not any("RULES" in n for n in same.notes)
+
+
+def test_what_judging_needs_is_checked_before_the_run(cases, monkeypatch):
+    effect.ready(cases.values())  # ripgrep, git and every workspace: here
+    monkeypatch.setattr(effect, "_rg", lambda: (_ for _ in ()).throw(ripgrep.RipgrepMissing("no rg here")))
+    with pytest.raises(effect.CannotJudge, match="no rg here"):
+        effect.ready([cases["grep-java-deprecated"]])
+    effect.ready([cases["web-latest-rust-release"]])  # a case without a workspace needs none of it
+
+
+def test_a_broken_workspace_is_one_usage_error_before_any_request(pytester):
+    suites = pytester.mkdir("suites")
+    shutil.copytree(SUITES / "workspaces", suites / "workspaces")
+    (suites / "workspaces" / "django-shop" / "workspace.yaml").write_text("commits: [{message: x, files: 7}]\n")
+    (suites / "search.yaml").write_text((SUITES / "search.yaml").read_text())
+    result = pytester.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--backend=ollama:m",
+                                           "--ollama-host=http://127.0.0.1:9", "-k", "django", timeout=120)
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 4 and "Traceback" not in out
+    assert "workspace 'django-shop'" in out and "workspace.yaml: commit 1 is {message: TEXT" in out

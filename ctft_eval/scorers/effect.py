@@ -13,6 +13,7 @@ import atexit
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from ctft_eval.findings import Finding
 from ctft_eval.reply import ToolCall
 from ctft_eval.runner import READ_ONLY, Place, fetch_check, ripgrep, run_tool
 from ctft_eval.runner.result import TOOL_ERROR, ToolResult
-from ctft_eval.runner.workspace import Workspaces
+from ctft_eval.runner.workspace import WorkspaceError, Workspaces
 
 MISSES = "misses"
 """The call ran but its result lacks something the case must find."""
@@ -29,6 +30,29 @@ TOO_MUCH = "finds_forbidden"
 """The call's result shows something the case says a precise call must not find."""
 RULES_VERSION = 1
 """The version of these rules (raise it when a verdict can change): recorded with every run."""
+
+
+class CannotJudge(RuntimeError):
+    """Calls cannot be judged by what they find here: no ripgrep or git, or a broken workspace."""
+
+
+def ready(cases: Iterable[Case]) -> None:
+    """Before any reply is asked for: what judging these cases' calls needs is here (ripgrep, git,
+    every workspace they name builds); else CannotJudge, one message naming what is missing."""
+    used = sorted({(Path(c.file).resolve().parent / WORKSPACES, c.workspace) for c in cases if c.workspace})
+    if not used:
+        return
+    try:
+        _rg()
+    except ripgrep.RipgrepMissing as exc:
+        raise CannotJudge(f"{exc} (the cases that read, list or search run it on their workspaces)") from None
+    if shutil.which("git") is None:
+        raise CannotJudge("git is not installed: the fixture workspaces are built with it (view_diff runs it)")
+    for folder, name in used:
+        try:
+            workspaces_for(folder).pristine(name)  # type: ignore[arg-type]
+        except WorkspaceError as exc:
+            raise CannotJudge(f"workspace {name!r}: {exc}") from None
 
 
 @cache
