@@ -1,0 +1,4 @@
+class ApplicationMailer < ActionMailer::Base
+  default from: "billing@acme.dev"
+  layout "mailer"
+end
