@@ -220,10 +220,17 @@ def test_planted_git_config_hooks_and_drivers_do_not_run(place, tmp_path):
 def test_tools_that_never_run_do_not_run(place, tmp_path):
     marker = tmp_path / "ran"
     for name, arguments in (("run_terminal_command", {"command": f"touch {marker}"}),
-                            ("search_web", {"query": "x"}), ("fetch_url_content", {"url": "http://127.0.0.1:9"}),
-                            ("create_new_file", {"filepath": "x.py", "contents": "x"})):
+                            ("search_web", {"query": "x"}), ("fetch_url_content", {"url": "http://127.0.0.1:9"})):
         assert run_tool(name, arguments, place).failure == NOT_RUN
-    assert not marker.exists() and not (place.root / "x.py").exists()
+    assert not marker.exists()
+
+
+def test_edits_are_applied_to_the_copy_only(place):
+    result = run_tool("create_new_file", {"filepath": "x.py", "contents": "x = 1\n"}, place)
+    assert result.ran and result.written == (("x.py", "x = 1\n"),)
+    assert (place.root / "x.py").read_text() == "x = 1\n"
+    escaped = run_tool("create_new_file", {"filepath": "../../escaped.py", "contents": "x"}, place)
+    assert escaped.failure == "outside_workspace" and not (place.root.parent.parent / "escaped.py").exists()
 
 
 def test_a_run_past_its_limits_is_a_named_failure(place, monkeypatch):

@@ -2,9 +2,10 @@
 
 Read-only tools run as Continue runs them, on a temporary copy of the case's workspace and confined
 to it (ctft_eval.runner.paths): read_file, read_currently_open_file, ls, file_glob_search and
-grep_search (ripgrep, ctft_eval.runner.ripgrep), view_diff (git, hardened). run_terminal_command,
-search_web and fetch_url_content never run; edits are not applied yet: they are NOT_RUN. Nothing
-else runs on the host. Facts on how Continue runs each tool: ctft_eval/runner/CONTINUE.md.
+grep_search (ripgrep, ctft_eval.runner.ripgrep), view_diff (git, hardened). The edit tools are
+applied to the copy as Continue applies them (ctft_eval.runner.edits, find_replace).
+run_terminal_command, search_web and fetch_url_content never run: they are NOT_RUN. Nothing else
+runs on the host. Facts on how Continue runs each tool: ctft_eval/runner/CONTINUE.md.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ctft_eval.runner import diff, files, search
+from ctft_eval.runner import diff, edits, files, search
 from ctft_eval.runner.result import NOT_RUN, TOOL_ERROR, ToolResult, failed
 from ctft_eval.runner.ripgrep import Ripgrep
 
@@ -52,6 +53,14 @@ def run_tool(name: str, arguments: Any, place: Place) -> ToolResult:
         return search.grep_search(place.rg, root, args.get("query"))
     if name == "view_diff":
         return diff.view_diff(root, place.home)
+    if name == "create_new_file":
+        return edits.create_new_file(root, args.get("filepath"), args.get("contents"))
+    if name == "single_find_and_replace":
+        return edits.single_find_and_replace(root, args)
+    if name == "multi_edit":
+        return edits.multi_edit(root, args)
+    if name == "edit_existing_file":
+        return edits.edit_existing_file(root, args.get("filepath"), args.get("changes"))
     return ToolResult("", failure=NOT_RUN, detail=f"{name} does not run here")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NOT_RUN = "not_run"
-"""A tool that never runs here (a terminal command, the web, edits until they are applied)."""
+"""A tool that never runs here (a terminal command, the web)."""
 NOT_FOUND = "not_found"
 """Continue answers that the file or folder does not exist (or reads nothing)."""
 SECURITY = "security_refused"
@@ -26,6 +26,10 @@ class ToolResult:
     """None when the tool ran and answered; else a named failure (this module's, ripgrep's, paths')."""
     detail: str = ""
     """Why, for a person (a refusal's reason)."""
+    written: tuple[tuple[str, str], ...] = ()
+    """(file, text) of every file an edit wrote: its whole text after the edit."""
+    partial: bool = False
+    """The written text is the changed lines alone (a placeholder edit Continue's apply model merges)."""
 
     @property
     def ran(self) -> bool:
