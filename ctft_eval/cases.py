@@ -17,6 +17,7 @@ from typing import Any
 from ctft_eval import custom_tools, suite_yaml
 from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
+from ctft_eval.filecheck.checks import EDITS, Writes, parse_writes
 from ctft_eval.findings import Finding
 from ctft_eval.findings import parse as parse_findings
 from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
@@ -25,8 +26,8 @@ from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description", "workspace", "open_file", "must_find",
-              "must_not_find", "example"}
-_STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find", "example"}
+              "must_not_find", "example", "writes"}
+_STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find", "example", "writes"}
 _FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
 _DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget", "workspace"}
 WORKSPACES = "workspaces"
@@ -55,6 +56,13 @@ class Expectation:
     example: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     """A call's arguments that do what the case asks (`example:`), where the matchers alone do not
     show one: the suite's own tests run it and check that it finds what it must."""
+    writes: Writes | None = field(default=None, compare=False, hash=False)
+    """The file an edit or a new file must leave, and its checks (ctft_eval.filecheck.checks)."""
+
+    @property
+    def judged_by_outcome(self) -> bool:
+        """Whether its calls are judged by what they do on the workspace (not only by matchers)."""
+        return bool(self.must_find or self.must_not_find or self.writes)
 
     @property
     def wants_call(self) -> bool:
@@ -254,9 +262,10 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
     declared = raw.get("tools", defaults.get("tools")) is not None
     workspace = _workspace(path, raw.get("workspace", defaults.get("workspace")), fail)
     open_file = parse_findings([raw["open_file"]], "open_file", fail)[0].file if "open_file" in raw else None
-    if (open_file or any(e.must_find or e.must_not_find for e in (expect, *(s.expect for s in steps)) if e)) \
+    if (open_file or any(e.judged_by_outcome for e in (expect, *(s.expect for s in steps)) if e)) \
             and workspace is None:
-        raise fail("`must_find`, `must_not_find` and `open_file` need a `workspace` (the case's or the suite's)")
+        raise fail("`must_find`, `must_not_find`, `writes` and `open_file` need a `workspace` (the case's or the "
+                   "suite's)")
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
                 declared, custom, latency=timed, workspace=workspace, open_file=open_file)
 
@@ -337,4 +346,8 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
     if example is not None and (not isinstance(example, dict) or not names or set(example) - known):
         raise fail(f"`example` maps parameters of {' or '.join(names) or 'the expected tool'} to values, "
                    f"got {short(example)}")
-    return Expectation(names, matchers, found, not_found, example)
+    writes = parse_writes(raw.get("writes"), fail)
+    if writes is not None and not set(names) & set(EDITS):
+        raise fail("`writes` needs an expected edit tool (create_new_file, edit_existing_file, "
+                   "single_find_and_replace or multi_edit)")
+    return Expectation(names, matchers, found, not_found, example, writes)

@@ -5,11 +5,17 @@ Matching is semantic where a literal compare would lie (./src/a.ts is src/a.ts; 
 src/a.ts, test.py is not test_*.py, the regex a.b is not ab, `npm test -- -u` is not `npm test u`).
 
 A matcher spec in a suite file is either a plain value (exact) or a one-key mapping:
-  exact, one_of, regex, path, glob, contains, command, any, absent.
+  exact, one_of, regex, path, glob, contains, command, runs, any, absent.
+
+`runs` judges a command by its scope: `{runs: {command: dotnet test, needs: [...], allow: [...]}}`
+accepts the command's words, then one of the `needs` word sequences (if any are given), and
+otherwise only words that match an `allow` pattern (fnmatch): a flag that narrows what runs
+(`--filter`, `-k`, a path) is not allowed unless the case says so.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import posixpath
 import re
@@ -21,7 +27,7 @@ from urllib.parse import unquote, urlparse
 from ctft_eval.safe_regex import regex_problem, search
 from ctft_eval.suite_fields import short
 
-MATCHER_KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "any", "absent")
+MATCHER_KINDS = ("exact", "one_of", "regex", "path", "glob", "contains", "command", "runs", "any", "absent")
 _MISSING = object()
 
 
@@ -50,6 +56,12 @@ class Matcher:
             return repr(self.expected)
         if self.kind == "one_of":
             return "one of " + ", ".join(repr(v) for v in self.expected)
+        if self.kind == "runs":
+            commands, needs, allow = self.expected
+            text = " or ".join(repr(" ".join(c)) for c in commands)
+            if needs:
+                text += " with " + " or ".join(repr(" ".join(n)) for n in needs)
+            return f"runs {text}" + (f", other words only {', '.join(allow)}" if allow else ", nothing more")
         if isinstance(self.expected, list) and len(self.expected) == 1:
             return f"{self.kind} {self.expected[0]!r}"
         return f"{self.kind} {self.expected!r}"
@@ -70,6 +82,8 @@ def parse_matcher(spec: Any) -> Matcher:
         raise MatcherError(f"unknown matcher {short(kind)}; known: {', '.join(MATCHER_KINDS)}")
     if kind == "exact":
         return Matcher(kind, _json_value(expected))
+    if kind == "runs":
+        return Matcher(kind, _runs_spec(expected))
     if kind in ("any", "absent"):
         if expected is not True:
             raise MatcherError(f"write `{kind}: true`")
@@ -93,6 +107,58 @@ def parse_matcher(spec: Any) -> Matcher:
             except ValueError as exc:
                 raise MatcherError(f"command {short(command)} does not split into words: {exc}") from None
     return Matcher(kind, tuple(values))
+
+
+def _words(text: str, what: str) -> tuple[str, ...]:
+    try:
+        words = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise MatcherError(f"{what} {short(text)} does not split into words: {exc}") from None
+    if not words:
+        raise MatcherError(f"{what} is empty")
+    return words
+
+
+def _runs_spec(spec: Any) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    if not isinstance(spec, dict) or "command" not in spec or set(spec) - {"command", "needs", "allow"}:
+        raise MatcherError("runs takes {command: WORDS, needs: [WORDS, ...], allow: [PATTERN, ...]}")
+    parts = []
+    for key in ("command", "needs", "allow"):
+        values = spec.get(key) or []
+        values = values if isinstance(values, list) else [values]
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            raise MatcherError(f"runs: {key} takes text or a list of text, got {short(spec.get(key))}")
+        parts.append(values)
+    if not parts[0]:
+        raise MatcherError("runs: command is required")
+    commands = tuple(_words(c, "runs: command") for c in parts[0])
+    needs = tuple(_words(n, "runs: needs") for n in parts[1])
+    return commands, needs, tuple(parts[2])
+
+
+def _check_runs(value: Any, expected: tuple) -> bool:
+    commands, needs, allow = expected
+    if not isinstance(value, str):
+        return False
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return False
+    for command in commands:
+        if tuple(words[:len(command)]) != command:
+            continue
+        rest = words[len(command):]
+        if needs:
+            for need in needs:
+                at = next((i for i in range(len(rest) - len(need) + 1) if tuple(rest[i:i + len(need)]) == need), None)
+                if at is not None:
+                    rest = rest[:at] + rest[at + len(need):]
+                    break
+            else:
+                continue
+        if all(any(fnmatch.fnmatchcase(word, pattern) for pattern in allow) for word in rest):
+            return True
+    return False
 
 
 def _json_value(value: Any) -> Any:
@@ -265,4 +331,5 @@ _CHECKS = {
     "glob": _check_glob,
     "contains": _check_contains,
     "command": _check_command,
+    "runs": _check_runs,
 }

@@ -1,6 +1,8 @@
-"""The labelled set (tests/labelled/arguments.yaml): argument pairs labelled by what Continue would
-achieve running them, independently of this project's verdicts. The project's verdict on every row
-must agree: no false accept, agreement at least 97%. The figure is printed (pytest -s, or -rA)."""
+"""The labelled set (tests/labelled/*.yaml): replies labelled by what Continue would achieve running
+them, independently of this project's verdicts: arguments.yaml (reads, searches, commands, the web,
+edits), files_create.yaml, files_edit.yaml and files_heldout.yaml (files created and edited,
+labelled by what the resulting file does). The project's verdict on every row must agree: no false accept, agreement at
+least 97%. The figures are printed in every run."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, TEXT_JSON, Reply, ToolCa
 from ctft_eval.scorers.verdicts import argument_check, selection
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = yaml.safe_load((ROOT / "tests" / "labelled" / "arguments.yaml").read_text())
+LABELLED = ROOT / "tests" / "labelled"
+ROWS = [row for name in ("arguments.yaml", "files_create.yaml", "files_edit.yaml", "files_heldout.yaml")
+        for row in yaml.safe_load((LABELLED / name).read_text())]
 SOURCES = {"native": STRUCTURED, "text": TEXT_JSON, "block": CONTINUE_BLOCK}
 pytestmark = pytest.mark.skipif((shutil.which("rg") is None or shutil.which("git") is None) and not os.environ.get("CI"),
                                 reason="needs ripgrep and git (CI installs them; with CI set, fails)")
@@ -42,7 +46,7 @@ def accepts(case: Case, row: dict) -> tuple[bool, str]:
     if row.get("step"):
         expect = case.steps[row["step"] - 1].expect
         failure, reason = selection(expect, answer)
-        if not failure and (expect.arguments or expect.must_find or expect.must_not_find):
+        if not failure and (expect.arguments or expect.judged_by_outcome):
             failure, reason = argument_check(expect, answer, case)
         return failure is None, reason
     if "arguments" in case.dimensions:
@@ -62,7 +66,7 @@ def test_the_set_is_large_and_covers_every_tool():
 
 
 EDITS = ("create_new_file", "edit_existing_file", "single_find_and_replace", "multi_edit")
-"""Applied as Continue applies them in issue 21; until then their rows are checked apart."""
+"""Rows with an edit: applied as Continue applies them and judged by the file they leave (figures apart)."""
 
 
 def agreement(rows: list[dict]) -> tuple[float, list[str], list[str]]:
@@ -95,8 +99,10 @@ def test_the_projects_verdicts_agree_with_the_labels(capsys):
     assert share >= 0.97, "\n".join(false_rejects)
 
 
-@pytest.mark.xfail(strict=True, reason="edits are applied as Continue applies them in issue 21; until then the "
-                                       "literal matchers accept edits Continue would refuse or botch")
+def test_the_set_has_at_least_250_file_and_edit_pairs():
+    assert sum(_edits(row) for row in ROWS) >= 400  # 150 of issue 20, 272 of issue 21
+
+
 def test_the_projects_verdicts_on_edits_agree_with_the_labels(capsys):
     with capsys.disabled():
         share, false_accepts, false_rejects = agreement([r for r in ROWS if _edits(r)])

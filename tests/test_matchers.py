@@ -105,3 +105,29 @@ def test_a_path_matches_its_dot_slash_spelling(p):
 @given(st.lists(st.sampled_from("lahrtS"), min_size=1, max_size=5, unique=True))
 def test_short_flag_clusters_compare_as_sets(flags):
     assert commands_equal("ls -" + "".join(flags), "ls -" + "".join(reversed(flags)))
+
+
+@pytest.mark.parametrize("command, ok", [
+    ("dotnet test", True), ("dotnet test Acme.sln", True), ("dotnet test --no-build -v q", True),
+    ('dotnet test --filter "TestAssembly=**/*.Tests.dll"', False), ("dotnet test tests/Api.Tests", False),
+    ("dotnet build", False), ("dotnet test 'unclosed", False),
+])
+def test_runs_refuses_words_that_narrow_what_runs(command: str, ok: bool):
+    matcher = parse_matcher({"runs": {"command": "dotnet test", "allow": ["*.sln", "--no-build", "-v", "q"]}})
+    assert (matcher.check(command) is None) is ok
+
+
+@pytest.mark.parametrize("command, ok", [
+    ("go test ./...", True), ("go test -race ./...", True), ("go test", False), ("go test ./internal/...", False),
+    ("go test -run TestX ./...", False),
+])
+def test_runs_needs_its_words(command: str, ok: bool):
+    matcher = parse_matcher({"runs": {"command": "go test", "needs": ["./..."], "allow": ["-race"]}})
+    assert (matcher.check(command) is None) is ok
+
+
+@pytest.mark.parametrize("spec", [{"runs": "go test"}, {"runs": {"needs": ["x"]}}, {"runs": {"command": "a", "x": 1}},
+                                  {"runs": {"command": "'a"}}, {"runs": {"command": ["a", 3]}}])
+def test_malformed_runs_is_a_matcher_error(spec):
+    with pytest.raises(MatcherError):
+        parse_matcher(spec)

@@ -120,3 +120,14 @@ def test_every_example_call_finds_what_its_case_must_find():
             assert failure is None, f"{case.id}: the suite's example {expect.example}: {reason}"
             checked += 1
     assert checked >= 5
+
+
+def test_every_create_and_edit_case_says_what_its_file_must_do():
+    from ctft_eval.filecheck.checks import EDITS
+
+    editing = [(case, n, expect) for case in cases() for n, expect in enumerate(case.expectations)
+               if set(expect.tools) & set(EDITS)]
+    assert len(editing) >= 30
+    lacking = [f"{case.id} #{n}" for case, n, expect in editing
+               if expect.writes is None or expect.example is None or not case.workspace]
+    assert not lacking, f"create/edit expectations without `writes`, `example` or a workspace: {lacking}"

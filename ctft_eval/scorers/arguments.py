@@ -26,7 +26,7 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
 
 
 DIMENSION = Dimension(
-    NAME, lambda case: not case.is_chain and bool(case.first_expectation.arguments or case.first_expectation.must_find
-                                                   or case.first_expectation.must_not_find), score,
+    NAME, lambda case: not case.is_chain and bool(case.first_expectation.arguments
+                                                   or case.first_expectation.judged_by_outcome), score,
     threshold=0.90, per_tool=True,
 )

@@ -22,7 +22,7 @@ def score(case: Case, replies: list[Reply]) -> Outcome:
             return failed(NAME, "stopped", f"step {number}/{total} was never reached")
         reply = replies[number - 1]
         failure, reason = selection(step.expect, reply)
-        if not failure and (step.expect.arguments or step.expect.must_find or step.expect.must_not_find):
+        if not failure and (step.expect.arguments or step.expect.judged_by_outcome):
             failure, reason = argument_check(step.expect, reply, case)
         if failure:
             if reply.channel != CONTINUE and reply.tools_sent is False and number > 1:

@@ -1,5 +1,6 @@
 """A call judged by what it achieves: run as Continue runs it on the case's workspace (ctft_eval.runner),
-it must find every `must_find` item and no `must_not_find` item (ctft_eval.findings).
+a read must find every `must_find` item and no `must_not_find` item (ctft_eval.findings); an edit
+must leave the file its case `writes`, parsing and passing its checks (ctft_eval.filecheck).
 
 The workspaces of a suites folder are built once per process (`workspaces_for`) and every call
 runs on a fresh copy of its case's workspace, so no call sees what another did. Running a call is
@@ -18,6 +19,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from ctft_eval.cases import WORKSPACES, Case, Expectation
+from ctft_eval.filecheck import checks as filechecks
+from ctft_eval.filecheck import grammars
 from ctft_eval.findings import Finding
 from ctft_eval.reply import ToolCall
 from ctft_eval.runner import READ_ONLY, Place, fetch_check, ripgrep, run_tool
@@ -28,7 +31,7 @@ MISSES = "misses"
 """The call ran but its result lacks something the case must find."""
 TOO_MUCH = "finds_forbidden"
 """The call's result shows something the case says a precise call must not find."""
-RULES_VERSION = 1
+RULES_VERSION = 2
 """The version of these rules (raise it when a verdict can change): recorded with every run."""
 
 
@@ -68,12 +71,17 @@ def _rg() -> ripgrep.Ripgrep:
 
 
 def judged_by_effect(case: Case, expect: Expectation, call: ToolCall) -> bool:
-    return bool(case.workspace and call.name in READ_ONLY and (expect.must_find or expect.must_not_find))
+    if not case.workspace:
+        return False
+    if call.name in READ_ONLY:
+        return bool(expect.must_find or expect.must_not_find)
+    return call.name in filechecks.EDITS and expect.writes is not None
 
 
 def runs_here(case: Case, call: ToolCall) -> bool:
-    """Whether the call runs on the case's workspace (a read-only tool, a case with a workspace)."""
-    return bool(case.workspace and call.name in READ_ONLY)
+    """Whether the call runs on the case's workspace (a read-only or an edit tool, a case with a
+    workspace)."""
+    return bool(case.workspace and (call.name in READ_ONLY or call.name in filechecks.EDITS))
 
 
 def run(case: Case, call: ToolCall) -> ToolResult:
@@ -92,6 +100,47 @@ def _run(folder: Path, workspace: str, open_file: str | None, name: str, argumen
         return run_tool(name, json.loads(arguments), place)
     finally:
         shutil.rmtree(place.root.parent, ignore_errors=True)
+
+
+def run_in_order(case: Case, calls: list[ToolCall]) -> tuple[ToolResult, ...]:
+    """The calls run one after another on one fresh copy of the case's workspace, as Continue runs a
+    reply's calls (an edit sees what the calls before it wrote)."""
+    assert case.workspace is not None
+    made = tuple((c.name, json.dumps(c.arguments, sort_keys=True, default=str)) for c in calls)
+    return _run_in_order(Path(case.file).resolve().parent / WORKSPACES, case.workspace, case.open_file, made)
+
+
+@lru_cache(maxsize=1024)
+def _run_in_order(folder: Path, workspace: str, open_file: str | None,
+                  calls: tuple[tuple[str, str], ...]) -> tuple[ToolResult, ...]:
+    workspaces = workspaces_for(folder)
+    place = Place(workspaces.copy(workspace), workspaces.home(), _rg(), open_file)
+    try:
+        return tuple(run_tool(name, json.loads(arguments), place) for name, arguments in calls)
+    finally:
+        shutil.rmtree(place.root.parent, ignore_errors=True)
+
+
+def check_edits(case: Case, expect: Expectation, calls: list[ToolCall]) -> tuple[str | None, str]:
+    """(failure or None, reason) for the file the case `writes`, once every edit call of the reply
+    has run in order (each on what the ones before it left): the file's last state is judged."""
+    assert expect.writes is not None
+    results = run_in_order(case, calls)
+    wrote = [(call, result) for call, result in zip(calls, results, strict=True) if result.ran and result.written]
+    target = [(call, result) for call, result in wrote if result.written[0][0] == expect.writes.file]
+    if not target:
+        failed_calls = [(call, result) for call, result in zip(calls, results, strict=True) if not result.ran]
+        if failed_calls and not wrote:
+            call, result = failed_calls[0]
+            return result.failure, f"{call.name} as Continue runs it: {result.failure} ({result.detail or 'no result'})"
+        others = ", ".join(sorted({r.written[0][0] for _, r in wrote}))
+        return filechecks.WRONG_FILE, f"wrote {others or 'nothing'}, not {expect.writes.file}"
+    call, result = target[-1]
+    path, text = result.written[0]
+    failure, reason = filechecks.judge(expect.writes, path, text, result.partial)
+    if len(calls) > 1:
+        reason = f"after the reply's {len(calls)} edit calls in order: {reason}"
+    return failure, reason
 
 
 def found(finding: Finding, result: ToolResult) -> bool:
@@ -115,6 +164,11 @@ def check(case: Case, expect: Expectation, call: ToolCall) -> tuple[str | None, 
     result = run(case, call)
     if not result.ran:
         return result.failure, f"{call.name} as Continue runs it: {result.failure} ({result.detail or 'no result'})"
+    if call.name in filechecks.EDITS:
+        if expect.writes is None or not result.written:
+            return None, f"{call.name} applies on {case.workspace} ({result.detail})"
+        path, text = result.written[0]
+        return filechecks.judge(expect.writes, path, text, result.partial)
     if not (expect.must_find or expect.must_not_find):
         return None, f"{call.name} runs on {case.workspace}"
     missing = [f.describe() for f in expect.must_find if not found(f, result)]
@@ -129,7 +183,7 @@ def check(case: Case, expect: Expectation, call: ToolCall) -> tuple[str | None, 
 
 
 def rules() -> dict[str, str | int]:
-    """What judged calls by effect: these rules' version and the tools' versions."""
+    """What judged calls by effect: these rules' version, the tools' and the parsers' versions."""
     try:
         rg = _rg().version
     except ripgrep.RipgrepMissing:
@@ -138,4 +192,5 @@ def rules() -> dict[str, str | int]:
         git = subprocess.run(["git", "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         git = "missing"
-    return {"effect_rules": RULES_VERSION, "ripgrep": rg, "git": git or "missing"}
+    parsers = "; ".join(f"{name} {version}" for name, version in grammars.versions().items())
+    return {"effect_rules": RULES_VERSION, "ripgrep": rg, "git": git or "missing", "parsers": parsers}

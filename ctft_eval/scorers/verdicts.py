@@ -5,6 +5,7 @@ from __future__ import annotations
 from ctft_eval.cases import Case, Expectation
 from ctft_eval.channels import CONTINUE
 from ctft_eval.continue_reading import difference
+from ctft_eval.filecheck.checks import EDITS
 from ctft_eval.matchers import MISSING
 from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, Reply, ToolCall
 from ctft_eval.scorers import effect
@@ -81,7 +82,8 @@ def argument_check(expect: Expectation, reply: Reply, case: Case | None = None) 
     Continue runs every call of a reply, in order, so every call it would run is judged: the reply
     passes when one of them does what the case asks (by what it finds on the case's workspace where
     the case says what must be found, else by the argument matchers) and no call it runs finds what
-    the case forbids."""
+    the case forbids. Where the case says what file must be written, the reply's edit calls run in
+    order on one copy and the file they leave is judged."""
     if reply.error:
         return "backend_error", f"the request failed: {reply.error}"
     wanted = [c for c in reply.tool_calls if c.name in expect.tools]
@@ -92,6 +94,12 @@ def argument_check(expect: Expectation, reply: Reply, case: Case | None = None) 
     if not running:
         how = _SOURCE_WORDS.get(wanted[0].source, wanted[0].source)
         return NOT_RUN, f"the {wanted[0].name} call is {how}, which Continue would not run: arguments not judged"
+    if case is not None and case.workspace and expect.writes is not None:
+        edits = [c for c in reply.tool_calls if c.name in EDITS and runs(c, reply.channel)]
+        if any(c.arguments is None for c in edits):
+            bad = next(c for c in edits if c.arguments is None)
+            return "invalid_json", f"{bad.name} arguments do not parse: {bad.parse_error}"
+        return effect.check_edits(case, expect, edits)
     verdicts = [_one_call(expect, c, case) for c in running]
     good = next((n for n, v in enumerate(verdicts) if v[0] is None), None)
     if good is None:

@@ -65,6 +65,10 @@ def example_value(spec: Any, json_type: str) -> Any:
         return " ".join(str(v) for v in values)
     if kind == "regex":
         return regex_example(values[0])
+    if kind == "runs":
+        commands = expected["command"] if isinstance(expected["command"], list) else [expected["command"]]
+        needs = expected.get("needs") or []
+        return " ".join([commands[0], *(needs[:1] if isinstance(needs, list) else [needs])])
     return DEFAULTS.get(json_type, "x")  # any (and an exact null)
 
 
