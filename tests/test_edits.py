@@ -25,24 +25,17 @@ def root(tmp_path: Path) -> Path:
 
 # ---- matching order: exact, trimmed, case-insensitive, whitespace-insensitive ----------------------
 
-def test_exact_match_comes_first():
-    text, strategy = replace("a = 1\nA = 1\n", "A = 1", "A = 2", False)
-    assert (text, strategy) == ("a = 1\nA = 2\n", "exactMatch")
-
-
-def test_trimmed_match_when_the_old_string_has_extra_space_around_it():
-    text, strategy = replace("x = call(timeout=5)\n", "  timeout=5\n", "timeout=30", False)
-    assert (text, strategy) == ("x = call(timeout=30)\n", "trimmedMatch")
-
-
-def test_case_insensitive_match():
-    text, strategy = replace('subject: "Ready to Recieve"\n', "recieve", "receive", False)
-    assert (text, strategy) == ('subject: "Ready to receive"\n', "caseInsensitiveMatch")
-
-
-def test_whitespace_insensitive_match_maps_back_onto_the_file():
-    text, strategy = replace("get(url, timeout=5)\n", "timeout = 5", "timeout = 30", False)
-    assert (text, strategy) == ("get(url, timeout = 30)\n", "whitespaceIgnoredMatch")
+@pytest.mark.parametrize("content, old, new, result, strategy", [
+    # exact comes first: the lower-case line is left alone
+    ("a = 1\nA = 1\n", "A = 1", "A = 2", "a = 1\nA = 2\n", "exactMatch"),
+    # extra space around the old string: the trimmed old string is found
+    ("x = call(timeout=5)\n", "  timeout=5\n", "timeout=30", "x = call(timeout=30)\n", "trimmedMatch"),
+    ('subject: "Ready to Recieve"\n', "recieve", "receive", 'subject: "Ready to receive"\n', "caseInsensitiveMatch"),
+    # spaces the file does not have: found with every whitespace removed, mapped back onto the file
+    ("get(url, timeout=5)\n", "timeout = 5", "timeout = 30", "get(url, timeout = 30)\n", "whitespaceIgnoredMatch"),
+])
+def test_the_matching_order(content: str, old: str, new: str, result: str, strategy: str):
+    assert replace(content, old, new, False) == (result, strategy)
 
 
 def test_an_old_string_that_is_only_whitespace_inserts_at_the_start():

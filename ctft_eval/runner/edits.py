@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ctft_eval.runner.continue_ignores import REFUSAL, is_security_concern
@@ -104,31 +105,26 @@ def _existing(tool: str, root: Path, filepath: object, strip_dot: bool = False) 
 
 
 def single_find_and_replace(root: Path, args: dict) -> ToolResult:
-    tool = "single_find_and_replace"
-    try:
-        old, new, every = validate(args.get("old_string"), args.get("new_string"),
-                                   args["replace_all"] if "replace_all" in args else ABSENT)
-    except EditError as exc:
-        return failed(tool, str(exc), EDIT_FAILED)
-    found = _existing(tool, root, args.get("filepath"))
-    if isinstance(found, ToolResult):
-        return found
-    path, relative = found
-    try:
-        text, strategy = replace(_read(path), old, new, every)
-    except EditError as exc:
-        return failed(tool, str(exc), EDIT_FAILED)
-    _write(path, text)
-    return _written(relative, text, f"Edited {relative}", f"{strategy} in {relative}")
+    def validated() -> list[tuple[str, str, bool]]:
+        return [validate(args.get("old_string"), args.get("new_string"),
+                         args["replace_all"] if "replace_all" in args else ABSENT)]
+
+    return _find_and_replace("single_find_and_replace", root, args.get("filepath"), validated)
 
 
 def multi_edit(root: Path, args: dict) -> ToolResult:
-    tool = "multi_edit"
+    return _find_and_replace("multi_edit", root, args.get("filepath"), lambda: multi_validate(args.get("edits")))
+
+
+def _find_and_replace(tool: str, root: Path, filepath: object,
+                      validated: Callable[[], list[tuple[str, str, bool]]]) -> ToolResult:
+    """Continue's order: the arguments validated, then the file found, then every edit applied in
+    turn on the previous result; any error leaves the file as it was."""
     try:
-        edits = multi_validate(args.get("edits"))
+        edits = validated()
     except EditError as exc:
         return failed(tool, str(exc), EDIT_FAILED)
-    found = _existing(tool, root, args.get("filepath"))
+    found = _existing(tool, root, filepath)
     if isinstance(found, ToolResult):
         return found
     path, relative = found
@@ -140,7 +136,7 @@ def multi_edit(root: Path, args: dict) -> ToolResult:
     except EditError as exc:
         return failed(tool, str(exc), EDIT_FAILED)
     _write(path, text)
-    return _written(relative, text, f"Edited {relative}", f"{len(edits)} edit(s) in {relative}: {', '.join(used)}")
+    return _written(relative, text, f"Edited {relative}", f"{', '.join(used)} in {relative}")
 
 
 def is_placeholder(line: str) -> bool:
