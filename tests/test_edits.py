@@ -172,3 +172,9 @@ def test_edit_existing_file_whole_and_placeholder(root: Path):
 ])
 def test_placeholder_lines(line: str, placeholder: bool):
     assert edits.is_placeholder(line) is placeholder
+
+
+def test_a_lone_surrogate_is_written_as_the_replacement_character(root: Path):
+    result = edits.create_new_file(root, "notes.txt", "a\ud800b")
+    assert result.written == (("notes.txt", "a\ufffdb"),)
+    assert (root / "notes.txt").read_text(encoding="utf-8") == "a\ufffdb"

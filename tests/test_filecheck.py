@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctft_eval.filecheck import checks, grammars
 
@@ -122,3 +124,15 @@ def test_a_vue_file_with_two_scripts_and_a_dockerfile_without_a_final_newline_pa
     parsed = grammars.parse("B.vue", two)
     assert parsed.problem is None and [lang for lang, _ in parsed.trees] == ["typescript", "typescript", "html"]
     assert grammars.parse("Dockerfile", "FROM alpine").problem is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["a.py", "a.ts", "a.tsx", "a.go", "a.rs", "A.java", "a.kts", "a.rb", "a.sh", "Dockerfile",
+                        "a.json", "a.yml", "a.toml", "a.vue", "a.sql", ".editorconfig"]),
+       st.text(max_size=400))
+def test_any_text_in_any_kind_of_file_is_a_verdict_never_a_crash(path: str, text: str):
+    made = writes({"file": path, "parses": "postgresql" if path.endswith(".sql") else True,
+                   "checks": [{"query": "(identifier) @i"}, {"not_regex": "x{3}"}]})
+    failure, reason = checks.judge(made, path, text, False)
+    assert failure is None or isinstance(reason, str)
+    checks.judge(made, path, text, True)

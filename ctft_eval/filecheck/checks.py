@@ -174,6 +174,7 @@ def _refused(parses: bool | str, parsed: grammars.Parsed, text: str) -> tuple[st
 
 def judge(writes: Writes, path: str, text: str, partial: bool) -> tuple[str | None, str]:
     """(failure or None, reason) for the text a call left in `path`."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # as a UTF-8 file holds it
     if path != writes.file:
         return WRONG_FILE, f"wrote {path}, not {writes.file}"
     parsed = grammars.parse(path, text) if not partial else grammars.Parsed(grammars.language_of(path))

@@ -108,6 +108,6 @@ def postgresql(text: str) -> tuple[str, str] | None:
         pglast.parse_sql(text)
     except pglast.parser.ParseError as exc:
         return "file_syntax", f"PostgreSQL does not parse it: {exc}"
-    except (RecursionError, MemoryError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any other refusal of libpg_query is the parser giving up
         return "parse_limit", f"PostgreSQL's parser gave up: {type(exc).__name__}"
     return None

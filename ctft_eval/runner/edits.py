@@ -53,9 +53,15 @@ def _string(tool: str, name: str, value: object, allow_empty: bool = False) -> s
     return value
 
 
+def as_written(text: str) -> str:
+    """The text as a UTF-8 file holds it: a lone surrogate (a JavaScript string may hold one) is
+    written as U+FFFD, as the editor's UTF-8 encoder writes it."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", errors="surrogatepass", newline="")
+    path.write_text(text, encoding="utf-8", newline="")
 
 
 def _read(path: Path) -> str:
@@ -63,7 +69,7 @@ def _read(path: Path) -> str:
 
 
 def _written(relative: str, text: str, output: str, detail: str, partial: bool = False) -> ToolResult:
-    return ToolResult(output, (relative,), written=((relative, text),), detail=detail, partial=partial)
+    return ToolResult(output, (relative,), written=((relative, as_written(text)),), detail=detail, partial=partial)
 
 
 def create_new_file(root: Path, filepath: object, contents: object) -> ToolResult:
@@ -85,7 +91,7 @@ def create_new_file(root: Path, filepath: object, contents: object) -> ToolResul
     if where.path.exists():
         return failed(tool, f"File {path} already exists. Use the edit tool to edit this file", EXISTS)
     try:
-        _write(where.path, text)
+        _write(where.path, as_written(text))
     except (OSError, UnicodeError) as exc:
         return failed(tool, f"could not write {shown}: {exc}", TOOL_ERROR)
     return _written(where.relative, text, "File created successfuly", f"created {where.relative}")
@@ -135,7 +141,7 @@ def _find_and_replace(tool: str, root: Path, filepath: object,
             used.append(strategy)
     except EditError as exc:
         return failed(tool, str(exc), EDIT_FAILED)
-    _write(path, text)
+    _write(path, as_written(text))
     return _written(relative, text, f"Edited {relative}", f"{', '.join(used)} in {relative}")
 
 
@@ -161,7 +167,7 @@ def edit_existing_file(root: Path, filepath: object, changes: object) -> ToolRes
         return found
     path, relative = found
     if not any(is_placeholder(line) for line in changes.split("\n")):
-        _write(path, changes)
+        _write(path, as_written(changes))
         return _written(relative, changes, f"Edited {relative}", f"{relative} rewritten as a whole (no placeholder)")
     lines = [line for line in changes.split("\n") if not is_placeholder(line)]
     return _written(relative, "\n".join(lines), f"Edited {relative}",
