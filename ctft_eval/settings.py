@@ -70,7 +70,8 @@ class Settings:
     """JSON nested deeper is not read: a reply's envelope (too_deep), or a call's argument text (invalid)."""
     keep_alive: str = "30m"
     threads: int = 0
-    """CPU threads of an in-process model (the llamacpp backend); 0: every core."""
+    """CPU threads of an in-process model (the llamacpp backend), for generation and prompt evaluation
+    alike; 0: half the cores this process may use (at least one)."""
     schema: str = "continue"
     """How arguments are judged: continue (as Continue's tools receive them) or strict (JSON schema)."""
     gates: dict[str, float] = field(default_factory=default_gates)

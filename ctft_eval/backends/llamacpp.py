@@ -45,6 +45,17 @@ _TOOLS_PREAMBLE = (
 )
 
 
+def default_threads() -> int:
+    """Half the cores this process may use, at least one: llama.cpp's worker threads spin while they
+    wait, so on a machine with other work (a laptop, a test run beside) all cores run several times
+    slower than half of them (measured: benchmarks/threads.py); `--ctft-set threads=N` overrides."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 2
+    return max(1, cores // 2)
+
+
 class LlamaCppBackend:
     default_model = DEFAULT_MODEL
     max_concurrency: int | None = 1  # one llama.cpp context: more would only interleave chains
@@ -82,11 +93,13 @@ class LlamaCppBackend:
             self.path = model_path(self.spec.model)
         except ModelUnavailable as exc:
             raise BackendUnavailable(str(exc)) from None
+        threads = self.settings.threads or default_threads()
         try:
             self.llm = self._llama_cpp.Llama(
                 model_path=str(self.path),
                 n_ctx=self.settings.num_ctx,
-                n_threads=self.settings.threads or os.cpu_count() or 2,
+                n_threads=threads,  # generation
+                n_threads_batch=threads,  # prompt evaluation: the same, or "one thread" would use every core
                 seed=self.settings.seed,
                 verbose=False,
             )
@@ -113,6 +126,7 @@ class LlamaCppBackend:
             "chat_template_sha256": hashlib.sha256(source.encode()).hexdigest(),
             "template_has_tools": self.template_has_tools,
             "llama_cpp_python": getattr(self._llama_cpp, "__version__", "unknown"),
+            "threads": threads,
         }
         return ModelIdentity(str(self.spec), details["sha256"], details["file_type"],
                              details["chat_template_sha256"], details)
