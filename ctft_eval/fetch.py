@@ -13,7 +13,6 @@ already evaluated, not re-evaluated because the other channel came in between.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, as_completed
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from ctft_eval import cancel, interrupts
 from ctft_eval.cases import Case
 from ctft_eval.pool import DaemonPool
+from ctft_eval.progress import Progress, estimate
 from ctft_eval.record import Key
 from ctft_eval.reply import Reply
 from ctft_eval.sources import NotRecorded, ReplySource
@@ -58,14 +58,30 @@ def workers(sources: dict[str, ReplySource], keys: list[Key], concurrency: int, 
     return out
 
 
-def timing(elapsed: float, done: int, total: int) -> str:
-    """' (95 s, about 4 min left)': elapsed time and, while work remains, a linear estimate from
-    the share of the work done (done and total in any unit)."""
-    if done <= 0 or done >= total:
-        return f" ({elapsed:.0f} s)"
-    left = elapsed / done * (total - done)
-    estimate = f"{left:.0f} s" if left < 120 else f"{left / 60:.0f} min"
-    return f" ({elapsed:.0f} s, about {estimate} left)"
+timing = estimate  # (the name older code and tests use)
+
+
+def interleaved(keys: list[Key], cases: dict[str, Case]) -> list[Key]:
+    """Within each (backend, channel) group, chains spread evenly among the single cases, so that
+    the rate of the first minutes is the rate of the whole run (a chain is several requests)."""
+    out: list[Key] = []
+    for group in dict.fromkeys((k[0], k[1]) for k in keys):
+        mine = [k for k in keys if (k[0], k[1]) == group]
+        chains = [k for k in mine if cases[k[2]].steps]
+        singles = [k for k in mine if not cases[k[2]].steps]
+        if not chains or not singles:
+            out.extend(mine)
+            continue
+        every = len(singles) / (len(chains) + 1)
+        at, placed = every, 0
+        for n, key in enumerate(singles):
+            while placed < len(chains) and n >= at:
+                out.append(chains[placed])
+                placed += 1
+                at += every
+            out.append(key)
+        out.extend(chains[placed:])
+    return out
 
 
 def fetch_shared(keys: list[Key], sources: dict[str, ReplySource], cases: dict[str, Case], concurrency: int,
@@ -77,30 +93,26 @@ def fetch_shared(keys: list[Key], sources: dict[str, ReplySource], cases: dict[s
     pace = ", ".join(f"{label} {n} at a time" for label, n in counts.items()) if len(counts) > 1 \
         else f"{next(iter(counts.values()))} at a time"
     say(f"ctft-eval: fetching {len(keys)} replies{times}, {pace}")
-    started = time.perf_counter()
     pools = {label: DaemonPool(n, "ctft-fetch") for label, n in counts.items()}
     futures = {
         pools[b].submit(sources[b].replies, cases[c], ch, attempt): ((b, ch, c), attempt)
         for attempt in range(repeat) for (b, ch, c) in keys
     }
-    total = len(futures)
-    step = max(1, total // 10)
     # A chain asks up to one request per step: weigh it so, for the estimate of what is left.
     weights = {key: len(cases[key[2]].steps) or 1 for key in keys}
-    work, work_done = sum(weights[key] for key, _ in futures.values()), 0
+    work = sum(weights[key] for key, _ in futures.values())
+    progress = Progress(work, say, write=getattr(say, "write", None), tty=getattr(say, "tty", False))
     handed: set[Future] = set()
     try:
-        for done, future in enumerate(as_completed(futures), 1):
+        for future in as_completed(futures):
             key, attempt = futures[future]
             handed.add(future)
             replies = future.result()
             asked = len(replies) if isinstance(replies, list) else 0
             # a chain stops early when the model answers without a call: count what it asked
             work += asked - weights[key]
-            work_done += asked
             sink(key, attempt, False, replies)
-            if done % step == 0 or done == total:
-                say(f"ctft-eval: {done}/{total} replies{timing(time.perf_counter() - started, work_done, work)}")
+            progress.advance(asked, work if asked != weights[key] else None)
     except KeyboardInterrupt:
         finished = [f for f in futures if f.done() and f not in handed]  # before the flag stops the rest
         cancel.cancel()
@@ -113,6 +125,7 @@ def fetch_shared(keys: list[Key], sources: dict[str, ReplySource], cases: dict[s
                 sink(*futures[future], False, replies)
         raise
     finally:
+        progress.close()
         for pool in pools.values():
             pool.shutdown()
 
@@ -149,7 +162,8 @@ def fetch_timed(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Ca
 def fetch(plan: Plan, sources: dict[str, ReplySource], cases: dict[str, Case], *, concurrency: int, repeat: int,
           sink: Sink, say: Callable[[str], None], warmups: dict[str, Reply]) -> None:
     try:
-        fetch_shared(by_backend_and_channel(plan.shared), sources, cases, concurrency, repeat, sink, say)
+        fetch_shared(interleaved(by_backend_and_channel(plan.shared), cases), sources, cases, concurrency, repeat,
+                     sink, say)
         fetch_timed(Plan(plan.shared, by_backend_and_channel(plan.timed), plan.timed_dimensions),
                     sources, cases, sink, say, warmups)
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ import pytest
 from ctft_eval import cancel, dimensions, interrupts, shown
 from ctft_eval.collect import DEFAULT_SUITE_FILES, SESSION, CaseFailed, CaseItem, session_of, suite_file
 from ctft_eval.profile import BEHAVIOURS
+from ctft_eval.progress import Terminal
 from ctft_eval.report import terminal
 from ctft_eval.session import ConfigError, EvalSession, Options
 
@@ -111,7 +112,7 @@ def pytest_runtestloop(session: pytest.Session):
     errors = session.testsfailed and not session.config.option.continue_on_collection_errors
     if state is not None and items and not session.config.option.collectonly and not errors:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        say = (lambda line: reporter.write_line(shown.block(line))) if reporter is not None else (lambda line: None)
+        say = Terminal(reporter) if reporter is not None else (lambda line: None)
         try:
             state.prepare([(i.key, i.dimension) for i in items], say)
         except ConfigError as exc:

@@ -53,8 +53,8 @@ def test_always_right_model_passes_every_gate_on_ollama(project, small_cases):
     assert "ctft-eval summary" in out and "all gates hold: exit status 0" in out
     assert "| tool_selection | 5/5" in out and "[56.6%, 100.0%]" in out
     assert "ollama:m on the continue channel" in out
-    progress = [line for line in result.outlines if line.startswith("ctft-eval: ") and " replies (" in line]
-    assert progress and progress[-1].startswith("ctft-eval: 12/12 replies (")  # 6 cases x 2 channels
+    progress = [line for line in result.outlines if line.startswith("ctft-eval: ") and " requests (" in line]
+    assert progress and progress[-1].startswith("ctft-eval: 12/12 requests (")  # 6 cases x 2 channels
     assert all("left)" in line for line in progress[:-1])
 
 
