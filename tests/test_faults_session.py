@@ -54,7 +54,7 @@ def test_ctrl_c_during_the_fetch_stops_at_once_and_records_what_finished(project
     record = project / "run.json"
     with DOUBLES[kind](stalling(Oracle(small_cases), answered=2)) as server:
         run = Session(project, *backend_args(kind, server), "--ctft-concurrency=2", f"--ctft-record={record}")
-        run.wait_for(r"ctft-eval: 2/\d+ replies")
+        run.wait_for(r"ctft-eval: 2/\d+ requests")
         sent = run.interrupt()
         code = run.finish()
         took = time.monotonic() - sent
@@ -76,7 +76,7 @@ def test_a_second_ctrl_c_exits_at_once_and_leaves_a_valid_record(project, small_
     with OpenAIDouble(stalling(Oracle(small_cases), answered=2)) as server:
         run = Session(project, f"--backend=openai:m@{server.base_url}", "--ctft-concurrency=2",
                       f"--ctft-record={record}")
-        run.wait_for(r"ctft-eval: 2/\d+ replies")
+        run.wait_for(r"ctft-eval: 2/\d+ requests")
         sent = run.interrupt(times=2)
         code = run.finish()
         took = time.monotonic() - sent

@@ -47,9 +47,9 @@ def test_off_a_terminal_a_line_after_ten_seconds_and_every_minute(monkeypatch):
     lines: list[str] = []
     shown = progress.Progress(1000, lines.append)
     try:
-        time.sleep(1.0)  # the ticker looks every second
+        time.sleep(1.5)  # the ticker looks every second
         first = list(lines)
-        time.sleep(1.2)
+        time.sleep(1.5)
     finally:
         shown.close()
     assert first and first[0].startswith("ctft-eval: 0/1000 requests (")
