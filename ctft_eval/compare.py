@@ -18,6 +18,7 @@ from ctft_eval import record as run_record
 from ctft_eval.profile import RELEASED
 from ctft_eval.record import RunRecord
 from ctft_eval.results import verdicts
+from ctft_eval.sample import Sample, comparison_note, recorded
 from ctft_eval.settings import TRANSPORT_LIMITS
 from ctft_eval.stats import mcnemar_exact
 
@@ -76,6 +77,11 @@ class RunView:
     @property
     def settings(self) -> dict[str, Any]:
         return self.record.settings_used(self.backend)
+
+    @property
+    def sample(self) -> Sample | None:
+        """The sample the run asked (--ctft-sample); None: every case."""
+        return recorded(self.record.plan)
 
 
 def views(record: RunRecord, source: str) -> list[RunView]:
@@ -147,7 +153,10 @@ def compare(base: RunView, current: RunView) -> Comparison:
         deltas[dim] = DimensionDelta(dim, len(pairs), sum(b for _, b, _ in pairs), sum(n for _, _, n in pairs),
                                      broken, fixed, mcnemar_exact(len(broken), len(fixed)))
     notes = []
-    if base_cases != current_cases:
+    if base.sample is not None or current.sample is not None:
+        notes.append(comparison_note(base.sample, current.sample, len(common), len(base_cases - current_cases),
+                                     len(current_cases - base_cases)))
+    elif base_cases != current_cases:
         notes.append(f"compared on the {len(common)} cases both runs have "
                      f"({len(base_cases - current_cases)} only in the baseline, "
                      f"{len(current_cases - base_cases)} only in this run)")
