@@ -58,6 +58,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ctft-schema", choices=("continue", "strict"), default=None,
                     help="how arguments are judged: continue (as Continue's tools receive them, the default) or "
                          "strict (the JSON schema: exact types, no unknown arguments)")
+    group.addoption("--ctft-sample", type=int, default=None, metavar="N",
+                    help="a fast first look: ask a deterministic sample of N cases, stratified by expected tool, "
+                         "dimension and channel (every tool and dimension shown); the others are deselected")
+    group.addoption("--ctft-cache", choices=("on", "off", "refresh"), default=None,
+                    help="the reply cache (in $CTFT_EVAL_CACHE_DIR, else the user cache folder's ctft-eval): "
+                         "replies of a model whose weights are identified are reused by default (off: ask every "
+                         "request; on: cache a model that is not identified too; refresh: ask again and overwrite); "
+                         "timed requests are always asked")
     group.addoption("--ctft-repeat", type=int, default=1, metavar="K",
                     help="ask every case K times: pass@k, pass^k and flaky cases (a test passes when all K do)")
     parser.addini("ctft_suite_files", "glob patterns (relative to rootdir) of suite files", type="linelist",
@@ -74,7 +82,8 @@ def pytest_configure(config: pytest.Config) -> None:
         overrides=get("ctft_set"), strict=get("ctft_strict"), record=get("ctft_record"), baselines=get("baseline"),
         repeat=get("ctft_repeat"), ollama_host=get("ollama_host"), schema=get("ctft_schema"),
         provider=get("ctft_provider"), tools=get("ctft_tools"), profile=get("ctft_profile"),
-        continue_behaviour=get("ctft_continue"),
+        continue_behaviour=get("ctft_continue"), sample=get("ctft_sample"),
+        cache=get("ctft_cache") or "auto",
     )
     try:
         session = EvalSession.configure(options, pyproject or config.rootpath / "pyproject.toml")
@@ -94,6 +103,24 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     return suite_file(file_path, parent)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--ctft-sample N: the tests of cases outside the sample are deselected, so nothing is asked for them."""
+    state = session_of(config)
+    drawn = state.draw_sample() if state is not None else None
+    if drawn is None or drawn.whole:
+        return
+    chosen = set(drawn.cases)
+    outside = [i for i in items if isinstance(i, CaseItem) and i.case.id not in chosen]
+    if outside:
+        config.hook.pytest_deselected(items=outside)
+        items[:] = [i for i in items if not (isinstance(i, CaseItem) and i.case.id not in chosen)]
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    state = session_of(config)
+    return [shown.line(state.sample.collection_line())] if state is not None and state.sample is not None else []
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

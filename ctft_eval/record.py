@@ -184,7 +184,8 @@ class RunRecord:
     the cases left out."""
     plan: dict[str, Any] = field(default_factory=dict)
     """The run plan's tool lists: the profile's tools and each case's offered tools (ctft_eval.plan;
-    empty in a record from before run plans)."""
+    empty in a record from before run plans); per backend, how it used the reply cache (`cache`:
+    ctft_eval.cached_source.CacheUse; absent in older records and replays)."""
     format: str = FORMAT
 
     def run_keys(self) -> list[tuple[str, str]]:

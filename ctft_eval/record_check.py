@@ -206,8 +206,13 @@ PROFILE = Obj({"name": Opt(STR), "provider": OneOf(PROVIDERS), "tools": Opt(STR)
                "continue_behaviour": Opt(OneOf(tuple(BEHAVIOURS))),
                "schema": OneOf(SCHEMAS), "deviations": Opt(ListOf(STR)), "left_out": Opt(MapOf(STR))},
               what="a profile")
-PLAN = Obj({"profile_tools": Opt(ListOf(STR)), "offered": Opt(MapOf(ListOf(STR))), "judged_by": Opt(MapOf(ANY))},
-           what="a run plan")
+SAMPLE = Obj({"requested": INT, "total": INT, "cover": INT, "seed": STR, "stratified_by": ListOf(STR),
+              "cases": ListOf(STR)}, frozenset({"requested", "total", "cases"}), what="a sample (--ctft-sample)")
+CACHE_USE = Obj({"mode": OneOf(("auto", "on", "off", "refresh")), "used": BOOL, "why_off": Opt(STR),
+                 "from_cache": INT, "asked": INT, "stored": INT, "notes": Opt(ListOf(STR))},
+                what="a backend's reply cache use")
+PLAN = Obj({"profile_tools": Opt(ListOf(STR)), "offered": Opt(MapOf(ListOf(STR))), "judged_by": Opt(MapOf(ANY)),
+            "cache": Opt(MapOf(CACHE_USE)), "sample": Opt(SAMPLE)}, what="a run plan")
 
 
 def _top(format_1: bool) -> Obj:
@@ -233,3 +238,12 @@ def check(data: dict[str, Any], format_1: bool = False) -> None:
     if deep is not None:
         raise Problem(deep, f"nests deeper than {RECORD_DEPTH} levels")
     _check(data, _top(format_1), "")
+
+
+def check_replies(data: Any) -> None:
+    """Raise Problem unless decoded JSON is a list of replies as a record holds them (a reply cache
+    entry: ctft_eval.reply_cache)."""
+    deep = where_deeper(data, RECORD_DEPTH)
+    if deep is not None:
+        raise Problem(deep, f"nests deeper than {RECORD_DEPTH} levels")
+    _check(data, ListOf(REPLY), "replies")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ctft_eval import cancel, dimensions, interrupts, record_path, redact
 from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
+from ctft_eval.cached_source import cache_opened, cache_uses
 from ctft_eval.cases import Case, Suite
 from ctft_eval.channels import CHANNELS
 from ctft_eval.compare import Comparison, RunView, compare_all, load_views, regression_settings, views
@@ -27,6 +28,7 @@ from ctft_eval.profile import RELEASED, Profile, builtin, channel_for, from_capt
 from ctft_eval.record import Entry, Gate, Key, RunRecord
 from ctft_eval.recording import build_record
 from ctft_eval.reply import Reply
+from ctft_eval.sample import Sample, draw
 from ctft_eval.scorers import effect
 from ctft_eval.scorers.outcome import Outcome
 from ctft_eval.settings import Settings, SettingsError, load_settings
@@ -57,6 +59,10 @@ class Options:
     continue_behaviour: str | None = None
     """Which Continue the requests stand for (ctft_eval.profile.BEHAVIOURS); None: released, or what a
     captured profile shows."""
+    sample: int | None = None
+    """--ctft-sample N: ask a stratified sample of N cases (ctft_eval.sample); None: every case."""
+    cache: str = "auto"
+    """--ctft-cache: auto, on, off or refresh (ctft_eval.cached_source)."""
 
 
 @dataclass(eq=False)
@@ -85,6 +91,8 @@ class EvalSession:
     lock: threading.Lock = field(default_factory=threading.Lock)
     end: RunEnd | None = None
     """How the run ended, for the reports (set by finish)."""
+    sample: Sample | None = None
+    """The cases a --ctft-sample run asks (set by draw_sample; None: no --ctft-sample)."""
 
     @classmethod
     def configure(cls, opts: Options, pyproject: Path | None) -> EvalSession:
@@ -112,6 +120,8 @@ class EvalSession:
             settings.concurrency = opts.concurrency
         if opts.schema is not None:
             settings.schema = opts.schema
+        if opts.sample is not None and opts.sample < 1:
+            raise ConfigError(f"--ctft-sample must be at least 1 (the number of cases to ask), got {opts.sample}")
         if opts.repeat < 1:
             raise ConfigError("--ctft-repeat must be at least 1")
         baselines: list[RunView] = []
@@ -153,6 +163,13 @@ class EvalSession:
     def left_out(self) -> dict[str, str]:
         return self.bound.left_out
 
+    def draw_sample(self) -> Sample | None:
+        """Under --ctft-sample, draw the sample from every collected case that is not left out
+        (ctft_eval.sample); the record keeps it unless it holds them all."""
+        if self.options.sample is not None:
+            self.sample = draw([c for c in self.cases.values() if c.id not in self.left_out], self.options.sample)
+        return self.sample
+
     # ---- fetching -----------------------------------------------------------------------------
 
     def prepare(self, wanted: list[tuple[Key, str]], say: Callable[[str], None]) -> None:
@@ -165,7 +182,8 @@ class EvalSession:
         for label in dict.fromkeys(k[0] for k in keys):
             spec = next(s for s in self.specs if s.label == label)
             channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))
-            options = {"ollama_host": self.options.ollama_host, "repeat": self.config.repeat}
+            options = {"ollama_host": self.options.ollama_host, "repeat": self.config.repeat,
+                       "cache": self.options.cache}
             source = open_source(spec, self.settings, options, self.profile)
             self.sources[label] = source
             try:
@@ -174,6 +192,8 @@ class EvalSession:
                 raise ConfigError(redact.redact(str(exc))) from None
             say(f"ctft-eval: {redact.redact(str(spec))} ready "
                 f"({', '.join(channels)} channel{'s' if len(channels) > 1 else ''})")
+            for line in cache_opened(source):
+                say(line)
         timed = {d.name for d in dimensions.registered() if d.timed}
         plan = Plan([k for k, d in wanted if d not in timed], [k for k, d in wanted if d in timed],
                     tuple(d for d in dimensions.names() if d in {d for _, d in wanted} & timed))
@@ -259,10 +279,16 @@ class EvalSession:
         backends = {label: self.identities.get(label, ModelIdentity(str(self.spec(label)))) for label in labels}
         profile = {**self.profile.fingerprint(), "schema": self.settings.schema,
                    "deviations": self.profile.deviations(self.settings.request_settings())}
-        return build_record(self.config, profile, self.bound, entries, backends=backends, warmups=dict(self.warmups),
-                            started=self.started, status=status,
-                            complete=not interrupted and all(e.outcomes for e in entries),
-                            gate_thresholds=self.settings.gates, rootpath=rootpath)
+        record = build_record(self.config, profile, self.bound, entries, backends=backends,
+                              warmups=dict(self.warmups), started=self.started, status=status,
+                              complete=not interrupted and all(e.outcomes for e in entries),
+                              gate_thresholds=self.settings.gates, rootpath=rootpath)
+        if self.sample is not None and not self.sample.whole:
+            record.plan["sample"] = self.sample.to_json()
+        uses = cache_uses(self.sources)
+        if uses:
+            record.plan["cache"] = uses
+        return record
 
     def spec(self, label: str) -> BackendSpec:
         return next(s for s in self.specs if s.label == label)

@@ -133,7 +133,13 @@ def reparsed(recorded: Reply) -> Reply:
 
 def open_source(spec: BackendSpec, settings: Settings, options: dict[str, Any],
                 profile: Profile | None = None) -> ReplySource:
-    """The reply source a --backend spec names (not yet opened)."""
+    """The reply source a --backend spec names (not yet opened); a live one behind the reply cache
+    (ctft_eval.cached_source) when options name a `cache` mode (off included: it then says so)."""
     if spec.kind == REPLAY_KIND:
         return ReplaySource(spec, settings, options)
-    return LiveSource(spec, settings, options, profile)
+    live = LiveSource(spec, settings, options, profile)
+    if options.get("cache") is None:
+        return live
+    from ctft_eval.cached_source import CachedSource  # (it imports this module)
+
+    return CachedSource(live, options["cache"])

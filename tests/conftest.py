@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,22 @@ from doubles.oracle import Oracle
 from doubles.scripted import Scripted
 
 from ctft_eval.cases import load_suite
+from ctft_eval.reply_cache import ENV_FOLDER
+
+# The reply cache (ctft_eval.reply_cache) is never the user's: from before the first test, every
+# run this process or its pytester sessions (in process or subprocesses, which inherit the
+# environment) make caches in a temporary folder; and each test gets a folder of its own below.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="ctft-eval-test-cache-")
+os.environ[ENV_FOLDER] = _SESSION_CACHE
+atexit.register(shutil.rmtree, _SESSION_CACHE, True)
+
+
+@pytest.fixture(autouse=True)
+def reply_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty reply cache folder for each test: no test is answered from another's replies."""
+    folder = tmp_path_factory.mktemp("reply-cache")
+    monkeypatch.setenv(ENV_FOLDER, str(folder))
+    return folder
 
 
 def require(what: str, available: bool) -> None:

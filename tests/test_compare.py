@@ -101,8 +101,9 @@ def test_baseline_side_by_side_and_regression_gate(project, small_cases):
     with OllamaDouble(Oracle(small_cases)) as server:
         assert run_suite(project, server, f"--ctft-record={base}").ret == 0
     mistakes = {"read-config": "wrong_tool", "range-parser": "no_call"}
-    with OllamaDouble(Oracle(small_cases, mistakes)) as server:
-        result = run_suite(project, server, f"--baseline={base}", "--ctft-record=now.json")
+    with OllamaDouble(Oracle(small_cases, mistakes)) as server:  # (another model behind the same digest:
+        # only --ctft-cache off keeps the reply cache from answering with the first one's replies)
+        result = run_suite(project, server, f"--baseline={base}", "--ctft-record=now.json", "--ctft-cache=off")
     out = result.stdout.str()
     assert result.ret == 1, out
     assert "ctft-eval baseline comparison" in out and "digest" in out

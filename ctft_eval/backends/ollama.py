@@ -151,8 +151,19 @@ class OllamaBackend:
                     identity["size"] = entry.size
         except Exception as exc:  # the digest is a nicety: a broken /api/tags only loses it
             identity["digest_error"] = classify(exc, None)[1] if not isinstance(exc, ollama.ResponseError) else str(exc)
+        identity["server_version"] = self._server_version()
         return ModelIdentity(str(self.spec), identity.get("digest"), details.get("quantization_level"),
                              identity["template_sha256"], identity)
+
+    def _server_version(self) -> str | None:
+        """The server's /api/version (with the digest, what the reply cache keys a model by); None
+        when it does not answer one."""
+        try:
+            response = self.client._client.get("/api/version")
+            version = response.json().get("version") if response.status_code == 200 else None
+        except Exception:  # (a nicety like the digest: without it the reply cache stays off)
+            return None
+        return version if isinstance(version, str) else None
 
     # ---- one request ----------------------------------------------------------------------------
 

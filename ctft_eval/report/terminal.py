@@ -13,6 +13,7 @@ from ctft_eval.compare import Comparison, RegressionSettings, RunView
 from ctft_eval.ending import RunEnd
 from ctft_eval.profile import BEHAVIOURS, RELEASED
 from ctft_eval.record import Gate, RunRecord
+from ctft_eval.report.cache_summary import cache_lines
 from ctft_eval.report.cells import comparison_lines, pct, rate_cells
 from ctft_eval.results import (
     case_count,
@@ -25,6 +26,7 @@ from ctft_eval.results import (
     tool_rates,
 )
 from ctft_eval.safe_regex import MATCH_TIMEOUT_S
+from ctft_eval.sample import gates_line, recorded, summary_line
 
 TABLE_FORMAT = "github"
 
@@ -166,6 +168,11 @@ def write_session(tr, end: RunEnd) -> None:
     tr.section("ctft-eval summary")
     for line in profile_lines(record):
         tr.write_line(line)
+    for line in cache_lines(record, end.interrupted):
+        tr.write_line(line)
+    sample = recorded(record.plan)
+    if sample is not None:
+        tr.write_line(summary_line(sample), yellow=True)
     tr.write_line(summary(record))
     problems = suite_problems(record)
     if problems:
@@ -184,6 +191,8 @@ def write_session(tr, end: RunEnd) -> None:
             tr.write_line("no baseline run shares a channel with this run: nothing to compare")
     tr.section("ctft-eval gates")
     tr.write_line(gate_table(record.gates))
+    if sample is not None:
+        tr.write_line(gates_line(sample), yellow=True)
     if end.interrupted:
         tr.write_line(interrupted_line(record, verdict.exit_status), red=True, bold=True)
     elif verdict.failed:
@@ -203,6 +212,9 @@ def write_record_line(tr, end: RunEnd) -> None:
     """Where the run record went; when the path asked for failed, why, and where the copy is."""
     tr = Safe(tr)
     written = end.written
+    if end.interrupted and not end.scored:
+        for line in cache_lines(end.record, interrupted=True):
+            tr.write_line(line)
     if written is None:
         if end.interrupted and not end.scored:
             tr.write_line("ctft-eval: INTERRUPTED before any case was scored", red=True, bold=True)
