@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -42,6 +43,17 @@ def require(what: str, available: bool) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} is missing, and CI must run the real-model tests (see .ci/run)")
     pytest.skip(f"{what} is not installed (pip install -e '.[test]')")
+
+
+def require_model(name: str) -> None:
+    """llama-cpp-python and the default model `name` are here (else skipped, or failed in CI)."""
+    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    from ctft_eval.models import ModelUnavailable, model_path
+
+    try:
+        model_path(name)
+    except ModelUnavailable as exc:
+        require(f"the model {name} ({exc})", False)
 
 
 SMALL_SUITE = textwrap.dedent(

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import SMALL_SUITE, require
+from conftest import SMALL_SUITE, require, require_model
 from doubles.fault_server import (
     SSE,
     Fault,
@@ -467,14 +467,9 @@ def test_generation_is_stopped_at_the_request_deadline(small_cases):
 
 def test_a_long_prompt_of_a_real_model_is_stopped_at_the_request_deadline():
     """llama.cpp's own loop evaluates the prompt; its abort callback ends it at the deadline."""
-    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
+    require_model("smollm2-135m")
     from ctft_eval.backends.llamacpp import LlamaCppBackend
-    from ctft_eval.models import ModelUnavailable, model_path
 
-    try:
-        model_path("smollm2-135m")
-    except ModelUnavailable as exc:
-        require(f"the model smollm2-135m ({exc})", False)
     s = Settings(timeout=0.5, num_ctx=8192, max_tokens=16)
     backend = LlamaCppBackend(BackendSpec("llamacpp", "smollm2-135m"), s, {})
     try:

@@ -3,11 +3,10 @@ leaves room for other work (llama.cpp's workers spin while they wait)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
-from conftest import require
+from conftest import require_model
 
 from ctft_eval.backends import BackendSpec, llamacpp
 from ctft_eval.settings import Settings
@@ -20,13 +19,7 @@ def test_the_default_is_half_the_usable_cores(monkeypatch, cores: int, threads: 
 
 
 def test_threads_reach_generation_and_prompt_evaluation():
-    require("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None)
-    from ctft_eval.models import ModelUnavailable, model_path
-
-    try:
-        model_path("smollm2-135m")
-    except ModelUnavailable as exc:
-        require(f"the model smollm2-135m ({exc})", False)
+    require_model("smollm2-135m")
     backend = llamacpp.LlamaCppBackend(BackendSpec("llamacpp", "smollm2-135m"), Settings(threads=1), {})
     try:
         identity = backend.preflight(("native",))
