@@ -4,8 +4,10 @@ The cache stores what a source's `replies(case, channel, attempt)` returned (one
 chain's replies step by step), so the key is computed before asking, from:
 
   model     which weights answer: the GGUF's sha256 (llamacpp), the Ollama digest plus the
-            server's version; a server that identifies none (an OpenAI-compatible one) leaves the
-            model "unidentified" (`model_part` says why), cached only when asked for;
+            server's version, the path, size and modification time of the file llama.cpp's server
+            names at /props (when it is on this machine); a server that identifies none (another
+            OpenAI-compatible one) leaves the model "unidentified" (`model_part` says why), cached
+            only when asked for;
   template  the chat template's sha256, the quantisation, the runtime and its version;
   request   the first request exactly as sent (messages, tools, parallel_tool_calls), each step's
             canned result and whether tools go with it, the channel, the Continue profile and its
@@ -58,10 +60,13 @@ def model_part(spec: BackendSpec, identity: ModelIdentity) -> tuple[dict[str, An
     part: dict[str, Any] = {"kind": spec.kind, "digest": identity.digest, "template": identity.template,
                             "quantization": identity.quantization, "runtime": runtime}
     why: str | None = None
-    if not identity.digest:
+    served = details.get("weights")
+    if spec.kind == "openai" and isinstance(served, dict) and "size" in served:  # llama.cpp's /props, a local file
+        part["weights"] = served
+    elif not identity.digest:
         if spec.kind == "openai":
-            why = ("the OpenAI-compatible server does not say which weights it serves, so a cached reply could "
-                   "be another model's")
+            why = ("the OpenAI-compatible server does not say which weights it serves (llama.cpp's /props "
+                   "names a file on this machine; others do not), so a cached reply could be another model's")
         else:
             why = f"the {spec.kind} backend reports no digest of the model's weights"
     elif spec.kind == "ollama" and "server_version" not in runtime:

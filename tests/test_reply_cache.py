@@ -277,3 +277,32 @@ def test_replies_fetched_before_ctrl_c_are_kept_and_the_same_command_resumes(pro
     resumed, asked = ollama_run(project, small_cases, "-m", "not latency", record=project.path / "resumed.json")
     assert resumed.ret == 0 and len(asked) == SHARED - stored, resumed.stdout.str()
     assert cache_use(project.path / "resumed.json")["from_cache"] == stored
+
+
+def test_a_llama_cpp_server_naming_a_local_file_at_props_is_cached_by_default(project, small_cases, tmp_path):
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"GGUF" + bytes(60))
+    with OpenAIDouble(Oracle(small_cases), props={"model_path": str(weights), "total_slots": 1}) as server:
+        def openai_run():
+            before = len(server.chat_requests())
+            result = run(project, f"--backend=openai:m@{server.base_url}", "-m", "not latency")
+            return result, server.chat_requests()[before:]
+
+        first, asked_first = openai_run()
+        again, asked_again = openai_run()
+        weights.write_bytes(b"GGUF" + bytes(61))  # other weights under the same path: a miss
+        changed, asked_changed = openai_run()
+    assert first.ret == 0 and len(asked_first) == SHARED, first.stdout.str()
+    assert "reply cache off" not in first.stdout.str()
+    assert again.ret == 0 and asked_again == [], again.stdout.str()
+    assert changed.ret == 0 and len(asked_changed) == SHARED
+
+
+def test_props_that_name_no_local_file_identify_nothing():
+    from ctft_eval.backends import llama_props
+
+    with OpenAIDouble(lambda request: None, props={"model_path": "/nowhere/model.gguf"}) as server:
+        assert llama_props.weights(server.base_url, None) == {"server": "llama.cpp", "model_path": "/nowhere/model.gguf"}
+    with OpenAIDouble(lambda request: None) as server:  # no /props: vLLM, LM Studio …
+        assert llama_props.weights(server.base_url, None) is None
+    assert llama_props.weights("not a url", None) is None

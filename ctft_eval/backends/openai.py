@@ -22,7 +22,7 @@ from typing import Any
 import httpx2
 import openai
 
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, guard, retry
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, guard, llama_props, retry
 from ctft_eval.backends.failures import Malformed, classify
 from ctft_eval.reply import STRUCTURED, Reply, ToolCall
 from ctft_eval.settings import Settings
@@ -36,7 +36,7 @@ class OpenAIBackend:
     max_concurrency: int | None = None
 
     def __init__(self, spec: BackendSpec, settings: Settings, options: dict[str, Any]):
-        self.spec = spec
+        self.spec, self.settings = spec, settings
         self.base_url = (spec.url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/")
         if not self.base_url:
             raise BackendUnavailable(
@@ -77,7 +77,13 @@ class OpenAIBackend:
                 f"the server at {url} does not serve model {self.spec.model!r}; it serves: "
                 f"{', '.join(served) or 'nothing'}. Use one of those names in --backend."
             )
-        return ModelIdentity(str(self.spec), details={"base_url": url, "served_models": served})
+        return ModelIdentity(str(self.spec), details={"base_url": url, "served_models": served, **self._weights()})
+
+    def _weights(self) -> dict[str, Any]:
+        """What identifies the served weights, where the server says (llama.cpp's /props)."""
+        key = self.client.api_key if self.client.api_key != PLACEHOLDER_KEY else None
+        found = llama_props.weights(self.base_url, key, timeout=min(self.settings.timeout, 5.0))
+        return {"weights": found} if found else {}
 
     def _unreachable(self, exc: Exception) -> BackendUnavailable:
         return BackendUnavailable(
@@ -106,7 +112,8 @@ class OpenAIBackend:
         except Exception:
             pass  # the chat endpoint is there (it refused or garbled a one-token request: the cases will tell)
         return ModelIdentity(str(self.spec), details={"base_url": url, "served_models": None,
-                                                      "models_endpoint": "404; POST /chat/completions answers"})
+                                                      "models_endpoint": "404; POST /chat/completions answers",
+                                                      **self._weights()})
 
     def chat(self, messages: list[dict], tools: list[dict] | None, settings: Settings,
              parallel_tool_calls: bool | None = None) -> Reply:

@@ -25,7 +25,10 @@ class OpenAIHandler(JSONHandler):
                                           "code": status}})
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/") == "/v1/models":
+        props = getattr(self.server_owner, "props", None)
+        if self.path.rstrip("/") == "/props" and props is not None:  # llama.cpp's server only
+            self.send_json(200, props)
+        elif self.path.rstrip("/") == "/v1/models":
             self.send_json(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": CREATED, "owned_by": "llamacpp"}
                 for m in self.server_owner.models  # type: ignore[attr-defined]
@@ -101,10 +104,12 @@ class OpenAIHandler(JSONHandler):
 class OpenAIDouble(LoopbackServer):
     handler_class = OpenAIHandler
 
-    def __init__(self, responder: Responder, models: list[str] | None = None, strict_model: bool = True):
+    def __init__(self, responder: Responder, models: list[str] | None = None, strict_model: bool = True,
+                 props: dict[str, Any] | None = None):
         super().__init__(responder)
         self.models = models if models is not None else ["m"]
         self.strict_model = strict_model
+        self.props = props  # GET /props, as llama.cpp's server answers it (None: 404, as other servers)
 
     @property
     def base_url(self) -> str:
