@@ -86,20 +86,8 @@ def runs_here(case: Case, call: ToolCall) -> bool:
 
 def run(case: Case, call: ToolCall) -> ToolResult:
     """`call` run on a fresh copy of the case's workspace; the same call on the same workspace runs
-    once per process (a read-only tool on a pristine workspace always answers the same)."""
-    assert case.workspace is not None
-    arguments = json.dumps(call.arguments, sort_keys=True, default=str)
-    return _run(Path(case.file).resolve().parent / WORKSPACES, case.workspace, case.open_file, call.name, arguments)
-
-
-@lru_cache(maxsize=4096)
-def _run(folder: Path, workspace: str, open_file: str | None, name: str, arguments: str) -> ToolResult:
-    workspaces = workspaces_for(folder)
-    place = Place(workspaces.copy(workspace), workspaces.home(), _rg(), open_file)
-    try:
-        return run_tool(name, json.loads(arguments), place)
-    finally:
-        shutil.rmtree(place.root.parent, ignore_errors=True)
+    once per process (a call on a pristine workspace always answers the same)."""
+    return run_in_order(case, [call])[0]
 
 
 def run_in_order(case: Case, calls: list[ToolCall]) -> tuple[ToolResult, ...]:
@@ -110,7 +98,7 @@ def run_in_order(case: Case, calls: list[ToolCall]) -> tuple[ToolResult, ...]:
     return _run_in_order(Path(case.file).resolve().parent / WORKSPACES, case.workspace, case.open_file, made)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _run_in_order(folder: Path, workspace: str, open_file: str | None,
                   calls: tuple[tuple[str, str], ...]) -> tuple[ToolResult, ...]:
     workspaces = workspaces_for(folder)
