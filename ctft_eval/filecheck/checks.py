@@ -66,7 +66,7 @@ def _query_problem(query: str) -> str | None:
     import tree_sitter
 
     errors = []
-    for language in grammars._TREE_SITTER:
+    for language in grammars.TREE_SITTER:
         try:
             tree_sitter.Query(grammars.tree_sitter_language(language), query)
             return None
@@ -163,8 +163,8 @@ def _refused(parses: bool | str, parsed: grammars.Parsed, text: str) -> tuple[st
     """What the language's tools would refuse in a file that parses (ctft_eval.filecheck.sanity)."""
     if parses == "postgresql":
         return sanity.postgresql(text)
-    if parsed.language == "python":
-        return sanity.python(text)
+    if parsed.module is not None:
+        return sanity.python(parsed.module)
     if parsed.language == "go" and parsed.trees:
         return sanity.go(parsed.trees[0][1])
     if parsed.language == "dockerfile":
@@ -177,14 +177,11 @@ def judge(writes: Writes, path: str, text: str, partial: bool) -> tuple[str | No
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # as a UTF-8 file holds it
     if path != writes.file:
         return WRONG_FILE, f"wrote {path}, not {writes.file}"
-    parsed = grammars.parse(path, text) if not partial else grammars.Parsed(grammars.language_of(path))
-    if partial and parsed.language not in (None, "json", "toml", "yaml"):
-        parsed = grammars.parse(path, text)  # for the queries only: a fragment need not parse
+    parsed = grammars.parse(path, text)
+    if partial:  # a placeholder edit's lines need not parse: their trees serve the queries only
         parsed.problem = parsed.failure = None
-    if writes.parses and parsed.problem and not partial:
-        return parsed.failure, f"{path}: {parsed.problem}"
-    if writes.parses and not partial:
-        refused = _refused(writes.parses, parsed, text)
+    elif writes.parses:
+        refused = (parsed.failure, parsed.problem) if parsed.problem else _refused(writes.parses, parsed, text)
         if refused is not None:
             return refused[0], f"{path}: {refused[1]}"
     failed = [c.says for c in writes.checks if not (partial and c.keeps) and not _holds(c, text, parsed.trees)]

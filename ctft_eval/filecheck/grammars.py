@@ -32,7 +32,7 @@ SYNTAX = "file_syntax"
 LIMIT = "parse_limit"
 """The file is too large, or its parse ran past the time limit: a named failure, not a pass."""
 
-_TREE_SITTER = {  # language: (module, function)
+TREE_SITTER = {  # language: (module, function)
     "python": ("tree_sitter_python", "language"),
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "tsx": ("tree_sitter_typescript", "language_tsx"),
@@ -68,7 +68,7 @@ def language_of(path: str) -> str | None:
 def tree_sitter_language(language: str) -> Any:
     import tree_sitter
 
-    module, function = _TREE_SITTER[language]
+    module, function = TREE_SITTER[language]
     with warnings.catch_warnings():  # older grammar wheels hand over an int pointer (deprecated, works)
         warnings.simplefilter("ignore", DeprecationWarning)
         return tree_sitter.Language(getattr(importlib.import_module(module), function)())
@@ -79,7 +79,7 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ["tree-sitter", *sorted({m.replace("_", "-") for m, _ in _TREE_SITTER.values()}), "pyflakes",
+    for package in ["tree-sitter", *sorted({m.replace("_", "-") for m, _ in TREE_SITTER.values()}), "pyflakes",
                     "pglast"]:
         try:
             found[package] = version(package)
@@ -98,6 +98,8 @@ class Parsed:
     trees: list[tuple[str, Any]] = field(default_factory=list)
     """(language, tree-sitter tree) of each part parsed with tree-sitter (the queries run on them)."""
     note: str = ""
+    module: ast.Module | None = None
+    """A Python file's syntax tree (ctft_eval.filecheck.sanity reads its names)."""
 
 
 def _tree(language: str, text: str, offset_line: int = 0) -> tuple[Any, str | None, str | None]:
@@ -149,9 +151,10 @@ def parse(path: str, text: str) -> Parsed:
         return Parsed(None, note="no parser for this kind of file: its checks alone judge it")
     if len(text) > SIZE_LIMIT:
         return Parsed(language, f"it is {len(text):,} characters, more than the {SIZE_LIMIT:,} parsed", LIMIT)
+    module = None
     if language == "python":
         try:
-            ast.parse(text)
+            module = ast.parse(text)
         except SyntaxError as exc:
             return Parsed(language, f"it does not parse as Python: {exc.msg} at line {exc.lineno}", SYNTAX)
         except (RecursionError, MemoryError, ValueError) as exc:
@@ -183,7 +186,7 @@ def parse(path: str, text: str) -> Parsed:
     tree, problem, failure = _tree(language, text)
     if language == "python":  # ast decides whether Python parses; the tree is for the queries
         problem = failure = None
-    return Parsed(language, problem, failure, [(language, tree)] if tree is not None else [])
+    return Parsed(language, problem, failure, [(language, tree)] if tree is not None else [], module=module)
 
 
 def _vue(text: str) -> Parsed:

@@ -23,14 +23,13 @@ UNUSED_IMPORT = "unused_import"
 UNKNOWN_STAGE = "unknown_stage"
 
 
-def python(text: str) -> tuple[str, str] | None:
+def python(module: ast.Module) -> tuple[str, str] | None:
     from pyflakes import checker, messages
 
     try:
-        tree = ast.parse(text)
-        found = checker.Checker(tree, "file").messages
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return None  # the parse itself says so
+        found = checker.Checker(module, "file").messages
+    except (RecursionError, MemoryError):
+        return None  # (the parse already bounds what reaches here; a checker that gives up finds nothing)
     undefined = sorted((m for m in found if isinstance(m, (messages.UndefinedName, messages.UndefinedLocal))),
                        key=lambda m: m.lineno)
     if not undefined:
