@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ctft_eval import cancel, interrupts
 from ctft_eval.cases import Case
 from ctft_eval.pool import DaemonPool
-from ctft_eval.progress import Progress, estimate
+from ctft_eval.progress import Progress
 from ctft_eval.record import Key
 from ctft_eval.reply import Reply
 from ctft_eval.sources import NotRecorded, ReplySource
@@ -56,9 +56,6 @@ def workers(sources: dict[str, ReplySource], keys: list[Key], concurrency: int, 
         limit = sources[label].max_concurrency
         out[label] = min(concurrency, count * repeat, limit if limit is not None else concurrency)
     return out
-
-
-timing = estimate  # (the name older code and tests use)
 
 
 def interleaved(keys: list[Key], cases: dict[str, Case]) -> list[Key]:

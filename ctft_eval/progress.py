@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ctft_eval import shown
+
 FIRST_LINE_S = 10.0
 """Off a terminal, the first line comes by then even if no request finished."""
 EVERY_S = 60.0
@@ -110,13 +112,11 @@ class Terminal:
     on a terminal, `write(text)` draws the bar."""
 
     def __init__(self, reporter: Any):
-        from ctft_eval import shown
-
-        self._reporter, self._shown = reporter, shown
+        self._reporter = reporter
         self.tty = bool(getattr(reporter, "isatty", False))
 
     def __call__(self, line: str) -> None:
-        self._reporter.write_line(self._shown.block(line))
+        self._reporter.write_line(shown.block(line))
 
     def write(self, text: str) -> None:
         self._reporter.write(text, flush=True)
