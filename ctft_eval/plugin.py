@@ -16,10 +16,11 @@ import pytest
 
 from ctft_eval import cancel, dimensions, interrupts, shown
 from ctft_eval.collect import DEFAULT_SUITE_FILES, SESSION, CaseFailed, CaseItem, session_of, suite_file
+from ctft_eval.options import ConfigError, Options
 from ctft_eval.profile import BEHAVIOURS
 from ctft_eval.progress import Terminal
 from ctft_eval.report import terminal
-from ctft_eval.session import ConfigError, EvalSession, Options
+from ctft_eval.session import EvalSession
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

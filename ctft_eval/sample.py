@@ -60,6 +60,8 @@ class Sample:
     cover: int
     """How many cases it takes to show every expected tool and every dimension."""
     seed: str = SEED
+    replayed: bool = False
+    """Taken from the replayed record(s) (a run without --ctft-sample that replays a sample)."""
 
     @property
     def size(self) -> int:
@@ -80,6 +82,9 @@ class Sample:
 
     def collection_line(self) -> str:
         """What the run says once, when the cases are collected."""
+        if self.replayed:
+            return (f"ctft-eval: the replayed record is {self.describe()} (seed {self.seed}): only its "
+                    f"{self.size} sampled cases are asked; the other cases' tests are deselected")
         if self.whole:
             if self.requested >= self.total:
                 why = (f"the suites have {self.total} case(s) to run, "

@@ -11,11 +11,12 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ctft_eval import cancel, dimensions, interrupts, record_path, redact
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
+from ctft_eval import record as run_record
+from ctft_eval.backends import REPLAY_KIND, BackendSpec, BackendUnavailable, ModelIdentity, parse_spec
 from ctft_eval.cached_source import cache_opened, cache_uses
 from ctft_eval.cases import Case, Suite
 from ctft_eval.channels import CHANNELS
@@ -23,46 +24,17 @@ from ctft_eval.compare import Comparison, RunView, compare_all, load_views, regr
 from ctft_eval.ending import RunEnd
 from ctft_eval.fetch import Fetched, Plan, fetch
 from ctft_eval.gates import decide, evaluate, regression_gates
+from ctft_eval.options import ConfigError, Options, check
 from ctft_eval.plan import BoundCases, RunConfig, score_entry
 from ctft_eval.profile import RELEASED, Profile, builtin, channel_for, from_captured
 from ctft_eval.record import Entry, Gate, Key, RunRecord
 from ctft_eval.recording import build_record
 from ctft_eval.reply import Reply
-from ctft_eval.sample import Sample, draw
+from ctft_eval.sample import Sample, draw, recorded
 from ctft_eval.scorers import effect
 from ctft_eval.scorers.outcome import Outcome
 from ctft_eval.settings import Settings, SettingsError, load_settings
 from ctft_eval.sources import NotRecorded, ReplySource, open_source
-
-
-class ConfigError(ValueError):
-    """Options or settings that make the run impossible; one message says what to fix."""
-
-
-@dataclass
-class Options:
-    """The plugin's command-line options, as plain values."""
-
-    backends: list[str] = field(default_factory=list)
-    channel: str = "native"
-    concurrency: int | None = None
-    overrides: list[str] = field(default_factory=list)
-    strict: bool = False
-    record: str | None = None
-    baselines: list[str] = field(default_factory=list)
-    repeat: int = 1
-    ollama_host: str | None = None
-    schema: str | None = None
-    provider: str = "ollama"
-    tools: str = "default"
-    profile: str | None = None
-    continue_behaviour: str | None = None
-    """Which Continue the requests stand for (ctft_eval.profile.BEHAVIOURS); None: released, or what a
-    captured profile shows."""
-    sample: int | None = None
-    """--ctft-sample N: ask a stratified sample of N cases (ctft_eval.sample); None: every case."""
-    cache: str = "auto"
-    """--ctft-cache: auto, on, off or refresh (ctft_eval.cached_source)."""
 
 
 @dataclass(eq=False)
@@ -114,16 +86,11 @@ class EvalSession:
                 settings.override(override)
             except SettingsError as exc:
                 raise ConfigError(f"--ctft-set {override}: {exc}") from None
+        check(opts)
         if opts.concurrency is not None:
-            if opts.concurrency < 1:
-                raise ConfigError("--ctft-concurrency must be at least 1")
             settings.concurrency = opts.concurrency
         if opts.schema is not None:
             settings.schema = opts.schema
-        if opts.sample is not None and opts.sample < 1:
-            raise ConfigError(f"--ctft-sample must be at least 1 (the number of cases to ask), got {opts.sample}")
-        if opts.repeat < 1:
-            raise ConfigError("--ctft-repeat must be at least 1")
         baselines: list[RunView] = []
         for path in opts.baselines:
             try:
@@ -168,6 +135,8 @@ class EvalSession:
         (ctft_eval.sample); the record keeps it unless it holds them all."""
         if self.options.sample is not None:
             self.sample = draw([c for c in self.cases.values() if c.id not in self.left_out], self.options.sample)
+        else:
+            self.sample = replayed_sample(self.specs)
         return self.sample
 
     # ---- fetching -----------------------------------------------------------------------------
@@ -300,6 +269,24 @@ class EvalSession:
             threading.Thread(target=_close_all, args=(sources,), name="ctft-close", daemon=True).start()
         else:
             _close_all(sources)
+
+
+def replayed_sample(specs: list[BackendSpec]) -> Sample | None:
+    """Without --ctft-sample, a run that only replays sampled records asks what they sampled (the
+    union, if several): their other cases were never asked, and are not missing replies."""
+    if not specs or any(s.kind != REPLAY_KIND for s in specs):
+        return None
+    drawn: list[Sample] = []
+    for spec in specs:
+        try:
+            found = recorded(run_record.read(spec.model).plan)
+        except run_record.RecordError:
+            return None  # (opening the source reports it, naming the file)
+        if found is None:
+            return None
+        drawn.append(found)
+    cases = tuple(dict.fromkeys(c for s in drawn for c in s.cases))
+    return replace(drawn[0], cases=cases, replayed=True)
 
 
 def _close_all(sources: list[ReplySource]) -> None:

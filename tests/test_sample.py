@@ -221,3 +221,28 @@ def test_gates_and_comparisons_count_the_sampled_cases_only(project, small_cases
     cli = project.run(sys.executable, "-m", "ctft_eval", "compare", str(base), "now.json")
     assert cli.ret == 0 and note in " ".join(cli.stdout.str().split())
 
+
+
+def test_replaying_a_sampled_record_asks_its_sample_and_misses_nothing(project, small_cases):
+    with OllamaDouble(Oracle(small_cases)) as server:
+        assert run(project, server, "--ctft-sample=5", "--ctft-record=sampled.json").ret == 0
+    replayed = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "-rf", "--backend=replay:sampled.json",
+                                            "--ctft-tools=all", "--ctft-provider=openai", "--ctft-record=again.json",
+                                            timeout=120)
+    out = replayed.stdout.str()
+    assert replayed.ret == 0, out
+    replayed.assert_outcomes(passed=14, deselected=3)
+    assert out.count("the replayed record is " + SAMPLE_LINE.format(n=5, total=6)) == 1
+    assert "not in sampled.json" not in out
+    first = json.loads((project.path / "sampled.json").read_text())
+    again = json.loads((project.path / "again.json").read_text())
+    assert again["plan"]["sample"] == first["plan"]["sample"]
+    verdicts = {(e["case"], e["channel"]): {d: o["passed"] for d, o in e["outcomes"].items()}
+                for e in first["results"]}
+    assert {(e["case"], e["channel"]): {d: o["passed"] for d, o in e["outcomes"].items()}
+            for e in again["results"]} == verdicts
+    # Asked for, a sample of the replayed record's sample is still drawn as usual
+    narrower = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--backend=replay:sampled.json",
+                                            "--ctft-tools=all", "--ctft-provider=openai", "--ctft-sample=100",
+                                            timeout=120)
+    assert "running all of them (not a sample)" in narrower.stdout.str()

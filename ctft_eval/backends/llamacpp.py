@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 import time
@@ -27,7 +26,7 @@ from contextlib import closing
 from typing import Any
 
 from ctft_eval import cancel
-from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, retry
+from ctft_eval.backends import BackendSpec, BackendUnavailable, ModelIdentity, cpu_load, retry
 from ctft_eval.backends.gguf_header import BrokenGGUF, read_header
 from ctft_eval.backends.guard import Budget, Stop
 from ctft_eval.models import DEFAULT_MODEL, ModelUnavailable, model_path, sha256_of
@@ -43,17 +42,6 @@ _TOOLS_PREAMBLE = (
     "holding its name and arguments inside <tool_call></tool_call> tags:\n<tool_call>\n"
     '{{"name": <function-name>, "arguments": <arguments-object>}}\n</tool_call>'
 )
-
-
-def default_threads() -> int:
-    """Half the cores this process may use, at least one: llama.cpp's worker threads spin while they
-    wait, so on a machine with other work (a laptop, a test run beside) all cores run several times
-    slower than half of them (measured: benchmarks/threads.py); `--ctft-set threads=N` overrides."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 2
-    return max(1, cores // 2)
 
 
 class LlamaCppBackend:
@@ -93,7 +81,10 @@ class LlamaCppBackend:
             self.path = model_path(self.spec.model)
         except ModelUnavailable as exc:
             raise BackendUnavailable(str(exc)) from None
-        threads = self.settings.threads or default_threads()
+        if self.settings.threads:
+            threads, why = self.settings.threads, "set (threads)"
+        else:
+            threads, why = cpu_load.default_threads()
         try:
             self.llm = self._llama_cpp.Llama(
                 model_path=str(self.path),
@@ -127,6 +118,7 @@ class LlamaCppBackend:
             "template_has_tools": self.template_has_tools,
             "llama_cpp_python": getattr(self._llama_cpp, "__version__", "unknown"),
             "threads": threads,
+            "threads_chosen_by": why,
         }
         return ModelIdentity(str(self.spec), details["sha256"], details["file_type"],
                              details["chat_template_sha256"], details)
