@@ -12,6 +12,9 @@ chain's replies step by step), so the key is computed before asking, from:
   request   the first request exactly as sent (messages, tools, parallel_tool_calls), each step's
             canned result and whether tools go with it, the channel, the Continue profile and its
             behaviour: a chain's later requests follow from these and the model's own replies;
+            a live chain (ctft_eval.chains.live) adds what its tool results follow from: the
+            workspace's files, the tool runner's code, ripgrep's and git's versions, the budget
+            and the steps' matchers (which canned output a command gets);
   settings  every setting that reaches the request or the runtime (CONTEXT_ONLY ones excluded);
   code      the sha256 of the modules that build the follow-up requests and read the replies
             (conversation, channels, parsing) and of the backend's own module;
@@ -24,6 +27,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +93,43 @@ def code_part(backend: object | None) -> dict[str, str]:
     return out
 
 
+def _tree_digest(folder: Path) -> str:
+    """The sha256 of a folder's files: their relative paths and bytes."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+_WORKSPACE_DIGESTS: dict[Path, str] = {}
+
+
+@cache
+def _rules() -> dict[str, str | int]:
+    from ctft_eval.scorers import effect
+
+    return effect.rules()
+
+
+def live_part(case: Case) -> dict[str, Any]:
+    """What a live chain's tool results follow from, besides the model's replies."""
+    from ctft_eval import chains, runner
+    from ctft_eval.cases import WORKSPACES
+
+    assert case.goals is not None and case.workspace is not None
+    folder = (Path(case.file).resolve().parent / WORKSPACES / case.workspace).resolve()
+    if folder not in _WORKSPACE_DIGESTS:
+        _WORKSPACE_DIGESTS[folder] = _tree_digest(folder)
+    code = {}
+    for package in (runner, chains):
+        code[package.__name__] = _tree_digest(Path(package.__file__).parent)  # type: ignore[arg-type]
+    rules = _rules()
+    return {"workspace": _WORKSPACE_DIGESTS[folder], "code": code, "ripgrep": rules["ripgrep"], "git": rules["git"],
+            "budget": case.goals.budget_for(len(case.steps)), "open_file": case.open_file,
+            "steps": [{"tools": list(s.expect.tools),
+                       "arguments": {k: m.describe() for k, m in s.expect.arguments.items()}} for s in case.steps]}
+
+
 def settings_part(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k not in CONTEXT_ONLY}
 
@@ -106,6 +147,7 @@ def request_part(case: Case, channel: str, profile: Profile) -> dict[str, Any]:
                   for n, step in enumerate(steps, 1)],
         "profile": profile.fingerprint(),
         "continue_behaviour": profile.behaviour,
+        "live": live_part(case) if case.live else None,
     }
 
 

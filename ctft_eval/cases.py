@@ -17,6 +17,7 @@ from typing import Any
 from ctft_eval import custom_tools, suite_yaml
 from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
+from ctft_eval.chains.goals import Goals, parse_goals
 from ctft_eval.filecheck.checks import EDITS, Writes, parse_writes
 from ctft_eval.findings import Finding
 from ctft_eval.findings import parse as parse_findings
@@ -26,7 +27,8 @@ from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
 _CASE_KEYS = {"id", "prompt", "messages", "system", "tools", "tool", "arguments", "steps",
               "latency_budget", "latency", "tags", "description", "workspace", "open_file", "must_find",
-              "must_not_find", "example", "writes"}
+              "must_not_find", "example", "writes", "milestones", "minefields", "budget",
+              "example_answer"}
 _STEP_KEYS = {"tool", "arguments", "result", "must_find", "must_not_find", "example", "writes"}
 _FILE_KEYS = {"suite", "description", "defaults", "cases", "custom_tools"}
 _DEFAULT_KEYS = {"tools", "tags", "system", "latency_budget", "workspace"}
@@ -102,6 +104,16 @@ class Case:
     """The name of the workspace its calls run on (suites/workspaces/NAME), if any."""
     open_file: str | None = None
     """The file open in the editor (what read_currently_open_file reads), workspace-relative."""
+    goals: Goals | None = field(default=None, compare=False, hash=False)
+    """A chain's milestones, minefields and budget (ctft_eval.chains.goals): it runs live and is
+    judged by what it achieves. None: a chain judged step by step on canned results."""
+    example_answer: str | None = field(default=None, compare=False, hash=False)
+    """A live chain's final answer that reaches its `answers` milestones (the suite's own tests use it)."""
+
+    @property
+    def live(self) -> bool:
+        """A chain that runs live on its workspace (ctft_eval.chains.live)."""
+        return self.goals is not None and bool(self.steps)
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -250,6 +262,12 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
         if "tool" not in raw:
             raise fail("say which tool is expected: `tool: NAME`, a list of names, or `tool: none`")
         expect = _expectation(raw, tools, fail, custom)
+    goals = parse_goals(raw, tuple(tools), lambda name: _params(name, custom), fail)
+    if goals is not None and not steps:
+        raise fail("`milestones` are a chain's (a case with `steps`)")
+    example_answer = fields.text(raw.get("example_answer"), "example_answer", fail)
+    if example_answer is not None and goals is None:
+        raise fail("`example_answer` goes with `milestones`: a final answer that reaches them")
 
     latency = fields.flag(raw.get("latency"), "latency", fail)
     budget = fields.seconds(raw.get("latency_budget", defaults.get("latency_budget") if latency else None),
@@ -262,12 +280,20 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
     declared = raw.get("tools", defaults.get("tools")) is not None
     workspace = _workspace(path, raw.get("workspace", defaults.get("workspace")), fail)
     open_file = parse_findings([raw["open_file"]], "open_file", fail)[0].file if "open_file" in raw else None
-    if (open_file or any(e.judged_by_outcome for e in (expect, *(s.expect for s in steps)) if e)) \
+    if (open_file or goals or any(e.judged_by_outcome for e in (expect, *(s.expect for s in steps)) if e)) \
             and workspace is None:
-        raise fail("`must_find`, `must_not_find`, `writes` and `open_file` need a `workspace` (the case's or the "
-                   "suite's)")
+        raise fail("`must_find`, `must_not_find`, `writes`, `milestones` and `open_file` need a `workspace` (the "
+                   "case's or the suite's)")
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
-                declared, custom, latency=timed, workspace=workspace, open_file=open_file)
+                declared, custom, latency=timed, workspace=workspace, open_file=open_file, goals=goals,
+                example_answer=example_answer)
+
+
+def _params(name: str, custom: dict[str, dict]) -> set[str]:
+    """A tool's parameter names (a custom tool's from its schema)."""
+    if name in custom:
+        return set(custom_tools.param_names(custom[name]))
+    return {q.name for q in TOOLS_BY_NAME[name].params} if name in TOOLS_BY_NAME else set()
 
 
 def _workspace(path: Path, name: Any, fail) -> str | None:
@@ -328,8 +354,7 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
         raise fail("`arguments` must map argument names to matchers")
     if args_raw and not names:
         raise fail("`arguments` makes no sense when no tool is expected")
-    known = {p for n in names for p in (custom_tools.param_names(custom[n]) if n in custom
-                                          else {q.name for q in TOOLS_BY_NAME[n].params})}
+    known = {p for n in names for p in _params(n, custom)}
     matchers: dict[str, Matcher] = {}
     for arg, spec in args_raw.items():
         if arg not in known:

@@ -57,7 +57,7 @@ def ask(backend: Backend, case: Case, channel: str, settings: Settings, profile:
         stream_error = any(not c.name and c.arguments is None for c in reply.tool_calls)
         if step is None or number == len(steps) or reply.error or not reply.tool_calls or stream_error:
             break  # (a stream error: Continue stops the reply and runs none of its calls)
-        messages = messages + feed_back(reply, step.result, channel, number, profile)  # a new list
+        messages = messages + feed_back_canned(reply, step.result, channel, number, profile)  # a new list
     return replies
 
 
@@ -67,16 +67,22 @@ def outside_calls(text: str) -> str:
     return (text[: match.start()] if match else text).rstrip()
 
 
-def feed_back(reply: Reply, result: str, channel: str, step: int, profile: Profile) -> list[dict]:
-    """The assistant's calls and the canned results, as the next request's history."""
-    calls = reply.tool_calls
+def feed_back_canned(reply: Reply, result: str, channel: str, step: int, profile: Profile) -> list[dict]:
+    """A canned chain's history: the step's canned result answers the reply's first call, the others
+    are not run."""
+    outputs = [result if i == 0 else NOT_RUN for i in range(len(reply.tool_calls))]
+    return feed_back(reply, reply.tool_calls, outputs, channel, step, profile)
+
+
+def feed_back(reply: Reply, calls: list[ToolCall], outputs: list[str], channel: str, step: int,
+              profile: Profile) -> list[dict]:
+    """The assistant's calls and their outputs (one per call, in order), as the next request's history."""
     if channel == CONTINUE:
         blocks = [history_block(c.name, c.arguments or {}) for c in calls]
-        outputs = [f"Tool output for {c.name} tool call:\n\n{result if i == 0 else NOT_RUN}"
-                   for i, c in enumerate(calls)]
+        shown = [f"Tool output for {c.name} tool call:\n\n{output}" for c, output in zip(calls, outputs, strict=True)]
         return [
             {"role": "assistant", "content": "\n".join([outside_calls(reply.text), *blocks])},
-            {"role": "user", "content": "\n".join(outputs)},
+            {"role": "user", "content": "\n".join(shown)},
         ]
     ids = [f"call_{step}_{i}" for i in range(len(calls))]
     content = reply.text
@@ -86,8 +92,7 @@ def feed_back(reply: Reply, result: str, channel: str, step: int, profile: Profi
                         "tool_calls": [_history_call(ids[i], c) for i, c in enumerate(calls)]}]
     # Continue's Ollama adapter sends a result as role and content only; the OpenAI wire format
     # adds its tool_call_id (the backends write the wire shape)
-    out += [{"role": "tool", "content": result if i == 0 else NOT_RUN, "tool_call_id": ids[i]}
-            for i in range(len(calls))]
+    out += [{"role": "tool", "content": output, "tool_call_id": ids[i]} for i, output in enumerate(outputs)]
     return out
 
 

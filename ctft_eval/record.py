@@ -24,7 +24,10 @@ from ctft_eval.reading import open_regular
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.scorers.outcome import Outcome
 
-FORMAT = "ctft-eval-run/4"
+FORMAT = "ctft-eval-run/5"
+FORMAT_4 = "ctft-eval-run/4"
+"""Before live chains: no reply carries tool_results (its chains were asked on canned results and are
+judged step by step); it reads as it is."""
 FORMAT_3 = "ctft-eval-run/3"
 """Before verdicts by what a call finds: its plan names no `judged_by` (still read, compared, replayed)."""
 FORMAT_2 = "ctft-eval-run/2"
@@ -274,10 +277,10 @@ def parse(data: Any, source: str) -> RunRecord:
         what = "null" if data is None else f"a JSON {type(data).__name__}"
         raise RecordError(f"{source}: not a ctft-eval run record ({what}, not an object)")
     fmt = data.get("format")
-    if not isinstance(fmt, str) or fmt not in (FORMAT, FORMAT_3, FORMAT_2, record_v1.FORMAT):
+    if not isinstance(fmt, str) or fmt not in (FORMAT, FORMAT_4, FORMAT_3, FORMAT_2, record_v1.FORMAT):
         shown = repr(fmt) if fmt is None or isinstance(fmt, str | int | float) else f"a JSON {type(fmt).__name__}"
         raise RecordError(f"{source}: not a ctft-eval run record (format {shown[:80]}; this version reads "
-                          f"{FORMAT}, {FORMAT_3}, {FORMAT_2} and {record_v1.FORMAT})")
+                          f"{FORMAT}, {FORMAT_4}, {FORMAT_3}, {FORMAT_2} and {record_v1.FORMAT})")
     try:
         if fmt == record_v1.FORMAT:
             check(data, format_1=True)

@@ -168,6 +168,7 @@ TOOL_CALL = _from_dataclass(ToolCall, "a tool call", {
 REPLY = _from_dataclass(Reply, "a reply", {
     "text": STR, "tool_calls": ListOf(TOOL_CALL), "finish_reason": Opt(STR), "timings": TIMINGS, "error": Opt(STR),
     "error_kind": Opt(STR), "attempts": INT, "channel": STR, "tools_sent": Opt(BOOL), "raw": ANY,
+    "tool_results": Opt(ListOf(MapOf(ANY))),
     "attempt_log": ListOf(MapOf(ANY)),  # (types of fields a Reply may not have yet are not used)
 })
 OUTCOME = Obj({"dimension": Opt(STR), "passed": Opt(BOOL), "reason": STR, "failure": Opt(STR), "value": Opt(NUM)},

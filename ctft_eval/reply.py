@@ -89,11 +89,16 @@ class Reply:
     """Whether the request carried `tools` (Continue's ollama provider sends none after a tool result)."""
     raw: Any = None
     """The response as received: the final JSON object, or the list of stream chunks."""
+    tool_results: list[dict[str, Any]] | None = None
+    """A live chain's step (ctft_eval.chains.live): what each call Continue runs gave, in the calls'
+    order (ctft_eval.chains.results); None where nothing ran (a single request, a canned chain)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         if not data["attempt_log"]:
             del data["attempt_log"]  # (records written before it existed read back as written)
+        if data["tool_results"] is None:
+            del data["tool_results"]
         return data
 
     @classmethod

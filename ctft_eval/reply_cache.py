@@ -27,7 +27,7 @@ from ctft_eval.models import cache_dir
 from ctft_eval.record import reply_json
 from ctft_eval.reply import Reply
 
-REPLY_FORMAT = 1
+REPLY_FORMAT = 2
 """The version of a cached entry's shape (and of what decides a reply): bump it when either changes,
 and every older entry becomes a miss."""
 FILE_NAME = "replies.sqlite3"

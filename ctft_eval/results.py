@@ -68,6 +68,18 @@ def statistic(record: RunRecord, backend: str, channel: str, dimension: str) -> 
     return median(values(record, backend, channel, dimension))
 
 
+def chain_progress(record: RunRecord, backend: str, channel: str) -> tuple[float | None, int, int]:
+    """Live chains: the mean progress (milestones reached / milestones, over every judged chain, the
+    ones the client stopped included), how many chains were judged, and how many the client stopped."""
+    from ctft_eval.chains.judge import STOPPED_BY_CLIENT
+
+    outcomes = [e.outcomes["chain"] for e in record.entries(backend, channel) if "chain" in e.outcomes]
+    judged = [o for o in outcomes if o.value is not None and (o.passed is not None or o.failure == STOPPED_BY_CLIENT)]
+    stopped = sum(1 for o in judged if o.failure == STOPPED_BY_CLIENT)
+    mean = sum(o.value for o in judged) / len(judged) if judged else None  # type: ignore[misc]
+    return mean, len(judged), stopped
+
+
 def statistics(record: RunRecord, backend: str, channel: str) -> dict[str, float | None]:
     return {d.gate_name: statistic(record, backend, channel, d.name) for d in dimensions.registered()
             if d.gate != "rate"}

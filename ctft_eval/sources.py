@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from ctft_eval import record as run_record
 from ctft_eval.backends import REPLAY_KIND, Backend, BackendSpec, BackendUnavailable, ModelIdentity, make_backend
 from ctft_eval.cases import Case
+from ctft_eval.chains.live import ask_live
 from ctft_eval.conversation import ask
 from ctft_eval.parsing import calls_for_channel
 from ctft_eval.profile import Profile, builtin
@@ -64,6 +65,8 @@ class LiveSource:
     def replies(self, case: Case, channel: str, attempt: int, timed: bool = False) -> list[Reply] | NotRecorded:
         if self.backend is None:
             return NotRecorded(f"backend {self.spec} was not prepared")
+        if case.live:
+            return ask_live(self.backend, case, channel, self.settings, self.profile)
         return ask(self.backend, case, channel, self.settings, self.profile)
 
     def close(self) -> None:

@@ -66,12 +66,12 @@ def test_sampling_is_sent_explicitly_and_tools_as_schemas():
 def test_history_goes_as_continue_feeds_a_call_back():
     """The history conversation.feed_back writes after a native call: the call's arguments as an object,
     the result as role and content only (Continue's Ollama adapter names no tool)."""
-    from ctft_eval.conversation import feed_back
+    from ctft_eval.conversation import feed_back_canned
     from ctft_eval.profile import builtin
     from ctft_eval.reply import Reply, ToolCall
 
     reply = Reply(tool_calls=[ToolCall.from_raw("read_file", {"filepath": "a"}, "native")])
-    history = USER + feed_back(reply, "file text", "native", 1, builtin("ollama"))
+    history = USER + feed_back_canned(reply, "file text", "native", 1, builtin("ollama"))
     with serve(Scripted(content="done")) as server:
         backend_for(server).chat(history, None, Settings())
         [body] = server.chat_requests()

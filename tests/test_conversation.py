@@ -14,7 +14,7 @@ from ctft_eval import continue_prompts as prompts
 from ctft_eval.cases import Case, Expectation, Step
 from ctft_eval.catalog import function_schemas
 from ctft_eval.channels import CONTINUE, NATIVE, history_block, tool_instructions
-from ctft_eval.conversation import NOT_RUN, ask, feed_back, first_messages, outside_calls
+from ctft_eval.conversation import NOT_RUN, ask, feed_back_canned, first_messages, outside_calls
 from ctft_eval.profile import Profile, builtin
 from ctft_eval.reply import CONTINUE_BLOCK, STRUCTURED, TEXT_JSON, Reply, ToolCall
 from ctft_eval.settings import Settings
@@ -278,7 +278,7 @@ def three_calls(source: str = STRUCTURED, text: str = "two at once") -> Reply:
 
 @pytest.mark.parametrize("profile", [OLLAMA, OPENAI], ids=["ollama", "openai"])
 def test_native_feed_back_answers_one_call_and_not_the_others(profile):
-    history = feed_back(three_calls(), "RESULT", NATIVE, 3, profile)
+    history = feed_back_canned(three_calls(), "RESULT", NATIVE, 3, profile)
     assert history[0] == {"role": "assistant", "content": "two at once", "tool_calls": [
         {"id": "call_3_0", "name": "grep_search", "arguments": {"query": "users"}},
         {"id": "call_3_1", "name": "read_file", "arguments": {}},
@@ -293,14 +293,14 @@ def test_native_feed_back_answers_one_call_and_not_the_others(profile):
 
 @pytest.mark.parametrize(("profile", "content"), [(OLLAMA, ""), (OPENAI, " ")], ids=["ollama", "openai"])
 def test_native_feed_back_of_a_reply_without_text(profile, content):
-    (assistant, _) = feed_back(call_reply("ls", {}), "a.py", NATIVE, 1, profile)
+    (assistant, _) = feed_back_canned(call_reply("ls", {}), "a.py", NATIVE, 1, profile)
     assert assistant["content"] == content
 
 
 def test_continue_feed_back_keeps_the_text_before_the_call_and_answers_in_one_user_message():
     said = "Let me search.\n```tool\nTOOL_NAME: grep_search\nBEGIN_ARG: query\nusers\nEND_ARG\n```\nthen more"
     reply = three_calls(CONTINUE_BLOCK, said)
-    assert feed_back(reply, "src/users.ts:12", CONTINUE, 1, OLLAMA) == [
+    assert feed_back_canned(reply, "src/users.ts:12", CONTINUE, 1, OLLAMA) == [
         {"role": "assistant", "content": "Let me search.\n" + "\n".join([
             history_block("grep_search", {"query": "users"}), history_block("read_file", {}),
             history_block("ls", {})])},
@@ -313,7 +313,7 @@ def test_continue_feed_back_keeps_the_text_before_the_call_and_answers_in_one_us
 @pytest.mark.parametrize("profile", [OLLAMA, OPENAI], ids=["ollama", "openai"])
 def test_continue_feed_back_writes_the_call_when_the_reply_has_no_text(profile):
     reply = Reply(text="  \n", tool_calls=[ToolCall.from_raw("read_file", {"filepath": "u.ts"}, STRUCTURED)])
-    assistant, user = feed_back(reply, "code", CONTINUE, 2, profile)
+    assistant, user = feed_back_canned(reply, "code", CONTINUE, 2, profile)
     assert assistant["role"] == "assistant" and "tool_calls" not in assistant
     assert assistant["content"].strip() == history_block("read_file", {"filepath": "u.ts"})
     assert user == {"role": "user", "content": "Tool output for read_file tool call:\n\ncode"}
@@ -322,7 +322,7 @@ def test_continue_feed_back_writes_the_call_when_the_reply_has_no_text(profile):
 def test_the_continue_history_block_json_encodes_every_value():
     arguments = {"filepath": "src/a.py", "changes": "line one\nline two", "startLine": 3, "recursive": False}
     reply = Reply(text="Editing.", tool_calls=[ToolCall.from_raw("edit_existing_file", arguments, CONTINUE_BLOCK)])
-    assistant, _ = feed_back(reply, "done", CONTINUE, 1, OLLAMA)
+    assistant, _ = feed_back_canned(reply, "done", CONTINUE, 1, OLLAMA)
     assert assistant["content"] == (
         'Editing.\n```tool\nTOOL_NAME: edit_existing_file\n'
         'BEGIN_ARG: filepath\n"src/a.py"\nEND_ARG\n'

@@ -127,7 +127,7 @@ def test_record_holds_identity_settings_outcomes_and_replies(project, small_case
                      "--junitxml=junit.xml")
     assert result.ret == 0
     data = json.loads(record.read_text())
-    assert data["format"] == "ctft-eval-run/4" and data["complete"] is True and data["exit_status"] == 0
+    assert data["format"] == "ctft-eval-run/5" and data["complete"] is True and data["exit_status"] == 0
     assert data["backends"]["ollama:m"]["digest"] == "ab12" * 16
     assert data["settings"]["temperature"] == 0.0 and data["settings"]["timeout"] == 10.0
     assert data["suites"][0]["sha256"] and data["suites"][0]["cases"] == 6

@@ -60,7 +60,7 @@ def full_record() -> RunRecord:
 def test_to_json_and_back_is_the_same_record():
     rec = full_record()
     data = json.loads(json.dumps(rec.to_json()))
-    assert data["format"] == FORMAT == "ctft-eval-run/4"
+    assert data["format"] == FORMAT == "ctft-eval-run/5"
     assert RunRecord.from_json(data) == rec
     assert parse(data, "mem") == rec
 
@@ -159,7 +159,7 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path, breakage):
 
 
 def test_the_committed_baselines_are_of_a_known_format_and_one_still_tests_the_format_1_reader():
-    assert BASELINES and all(_format(p) in ("ctft-eval-run/1", "ctft-eval-run/2", "ctft-eval-run/3", FORMAT)
+    assert BASELINES and all(_format(p) in ("ctft-eval-run/1", "ctft-eval-run/2", "ctft-eval-run/3", "ctft-eval-run/4", FORMAT)
                              for p in BASELINES)
     assert FORMAT_1_BASELINES and FORMAT_2_BASELINES
 
@@ -286,7 +286,7 @@ def test_a_missing_file(tmp_path):
     ("[1, 2]", r"not a ctft-eval run record \(a JSON list, not an object\)"),
     ('"a string"', r"a JSON str, not an object"),
     ('{"format": "ctft-eval-run/9", "backends": {}}', r"format 'ctft-eval-run/9'; this version reads "
-                                                      r"ctft-eval-run/4, ctft-eval-run/3, ctft-eval-run/2 and ctft-eval-run/1"),
+                                                      r"ctft-eval-run/5, ctft-eval-run/4, ctft-eval-run/3, ctft-eval-run/2 and ctft-eval-run/1"),
     ('{"backends": {}}', r"format None"),
     ('{"format": "ctft-eval-run/2"}', r"broken run record: backends: missing"),
     ('{"format": "ctft-eval-run/1"}', r"broken run record: backends: missing"),

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from ctft_eval import dimensions, shown
 from ctft_eval.compare import Comparison, RegressionSettings, RunView, common_cases, profile_warning, rate
 from ctft_eval.report.cells import delta_verdict, flips, rate_cell
+from ctft_eval.report.chains_html import chains_section
 from ctft_eval.stats import wilson_interval
 
 _COLOURS = ("#3b6ea5", "#d9822b", "#3f9a5a", "#b5475d", "#7a5ca8", "#8c7a3d")
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f2f2f2}.bad{color:#b00020;font-weight:600}.good{color:#1b7a3a}code{font-size:12px}
+th{background:#f2f2f2}pre{background:#f7f7f7;padding:4px;white-space:pre-wrap;max-height:20em;overflow:auto}.bad{color:#b00020;font-weight:600}.good{color:#1b7a3a}code{font-size:12px}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
 """
 
@@ -102,5 +103,6 @@ def report(views: list[RunView], comparisons: list[Comparison], rules: Regressio
             out += [f"<tr><td><code>{esc(c)}</code></td><td>{d}</td><td>{f}</td><td>{esc(r)}</td></tr>"
                     for f, c, d, r in flipped]
             out.append("</table>")
+    out += chains_section(views)
     out.append("</body></html>")
     return "\n".join(out)

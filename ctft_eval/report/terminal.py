@@ -17,6 +17,7 @@ from ctft_eval.report.cache_summary import cache_lines
 from ctft_eval.report.cells import comparison_lines, pct, rate_cells
 from ctft_eval.results import (
     case_count,
+    chain_progress,
     dimension_rates,
     failure_counts,
     missing_cases,
@@ -55,6 +56,15 @@ def _gate_cells(dim: dimensions.Dimension, gate: Gate | None) -> tuple[str, str]
     return need, verdict
 
 
+def chain_note(record: RunRecord, backend: str, channel: str) -> str:
+    """Live chains: their mean progress, and how many the client stopped (left out of the rate)."""
+    mean, judged, stopped = chain_progress(record, backend, channel)
+    if mean is None:
+        return ""
+    note = f"progress {mean:.0%} of milestones over {judged}"
+    return note + (f"; {stopped} stopped by the client, not counted" if stopped else "")
+
+
 def dimension_table(record: RunRecord, backend: str, channel: str, gates: list[Gate]) -> str:
     by_name = {g.name: g for g in gates if (g.backend, g.channel) == (backend, channel)}
     rows = []
@@ -65,6 +75,8 @@ def dimension_table(record: RunRecord, backend: str, channel: str, gates: list[G
         if dim.gate != "rate":
             value = statistic(record, backend, channel, name)
             note = "" if value is None else f"{dim.gate} {value:.2f} {dim.unit}"
+        elif name == "chain":
+            note = chain_note(record, backend, channel)
         rows.append([name, *rate_cells(r), need, verdict, note])
     return tabulate(rows, ["dimension", "passed", "rate", "95% CI", "gate", "verdict", "note"], TABLE_FORMAT)
 
@@ -183,6 +195,13 @@ def write_session(tr, end: RunEnd) -> None:
     if missing:
         tr.write_line(f"ctft-eval: {len(missing)} case(s) missing from the replay record, not scored: "
                       f"{shown.line(', '.join(missing[:20]), shown.LIMIT)}", yellow=True)
+    stopped = sum(chain_progress(record, b, c)[2] for b, c in dict.fromkeys((e.backend, e.channel)
+                                                                          for e in record.results))
+    if stopped:
+        tr.write_line(f"ctft-eval: {stopped} chain(s) stopped by the client, not by the model: Continue's released "
+                      "ollama provider sends no tools after a tool result, so a native chain cannot go on; they are "
+                      "left out of the chain rate. --ctft-continue=tools-every-request measures the model's own "
+                      "multi-step skill", yellow=True)
     if end.comparisons or end.baselines:
         tr.section("ctft-eval baseline comparison")
         if end.comparisons and end.rules is not None:

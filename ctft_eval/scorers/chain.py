@@ -1,11 +1,16 @@
-"""chain: a multi-step case passes only if, at every step, the model called the expected tool
-(through the channel's own format) with matching arguments.
+"""chain: a multi-step case.
 
-Denominator: every chain case."""
+A live chain (one with milestones, ctft_eval.chains) is judged by what it achieved
+(ctft_eval.chains.judge). A chain without milestones, or a record made before chains ran live,
+passes only if, at every step, the model called the expected tool (through the channel's own
+format) with matching arguments.
+
+Denominator: every chain case, less those the client stopped (stopped_by_client)."""
 
 from __future__ import annotations
 
 from ctft_eval.cases import Case
+from ctft_eval.chains.judge import is_live_record, judge
 from ctft_eval.channels import CONTINUE
 from ctft_eval.dimensions import Dimension
 from ctft_eval.reply import Reply
@@ -16,6 +21,12 @@ NAME = "chain"
 
 
 def score(case: Case, replies: list[Reply]) -> Outcome:
+    if case.live and is_live_record(replies):
+        return judge(case, replies)
+    return step_by_step(case, replies)
+
+
+def step_by_step(case: Case, replies: list[Reply]) -> Outcome:
     total = len(case.steps)
     for number, step in enumerate(case.steps, 1):
         if number > len(replies):

@@ -70,6 +70,14 @@ def _rg() -> ripgrep.Ripgrep:
     return ripgrep.find()
 
 
+def ripgrep_for_runs() -> ripgrep.Ripgrep:
+    """The ripgrep every call here runs with (found once per process)."""
+    return _rg()
+
+
+EDITS = filechecks.EDITS
+
+
 def judged_by_effect(case: Case, expect: Expectation, call: ToolCall) -> bool:
     if not case.workspace:
         return False

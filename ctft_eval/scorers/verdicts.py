@@ -118,6 +118,12 @@ def argument_check(expect: Expectation, reply: Reply, case: Case | None = None) 
     return passing
 
 
+def call_matches(expect: Expectation, call: ToolCall) -> bool:
+    """Whether the call is to one of the expected tools and its arguments pass the matchers (as
+    Continue's tool receives them); nothing is run."""
+    return call.name in expect.tools and _one_call(expect, call, None)[0] is None
+
+
 def _one_call(expect: Expectation, call: ToolCall, case: Case | None) -> tuple[str | None, str]:
     if call.arguments is None:
         return "invalid_json", f"{call.name} arguments do not parse: {call.parse_error}"

@@ -127,7 +127,11 @@ class Oracle:
         case = self.by_prompt.get(users[-1]["content"]) if users else None
         if case is None:
             return Scripted(content="I do not know this conversation.")
-        step = raw_steps(case.file)[case.id][sum(1 for m in messages if m.get("role") == "tool" or _is_result(m))]
+        steps = raw_steps(case.file)[case.id]
+        done = sum(1 for m in messages if m.get("role") == "tool" or _is_result(m))
+        if done >= len(steps):  # (a live chain after its last step: the final answer)
+            return Scripted(content=case.example_answer or "Done.")
+        step = steps[done]
         name = tool_of(step)
         mistake = self.mistakes.get(case.id)
         if mistake == "server_error":
