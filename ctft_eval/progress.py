@@ -3,7 +3,8 @@ time left.
 
 On a terminal: a tqdm bar, redrawn at least every second (a ticker thread), from the moment the
 fetch starts. Elsewhere (CI logs, a pipe): a plain line at each tenth of the work, after the first
-10 seconds if nothing came yet, and at least once a minute. Nothing a model or server wrote goes
+5 seconds if nothing came yet (the issue's target is a first sign within 10 s), and at least once
+a minute. Nothing a model or server wrote goes
 into either: the bar shows counts and times only.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from ctft_eval import shown
 
-FIRST_LINE_S = 10.0
+FIRST_LINE_S = 5.0
 """Off a terminal, the first line comes by then even if no request finished."""
 EVERY_S = 60.0
 """Off a terminal, a line at least this often."""
