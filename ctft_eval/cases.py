@@ -21,7 +21,7 @@ from ctft_eval.chains.goals import Goals, parse_goals
 from ctft_eval.filecheck.checks import EDITS, Writes, parse_writes
 from ctft_eval.findings import Finding
 from ctft_eval.findings import parse as parse_findings
-from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
+from ctft_eval.matchers import Matcher, parse_arguments
 from ctft_eval.reading import open_regular
 from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
@@ -355,14 +355,7 @@ def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, di
     if args_raw and not names:
         raise fail("`arguments` makes no sense when no tool is expected")
     known = {p for n in names for p in _params(n, custom)}
-    matchers: dict[str, Matcher] = {}
-    for arg, spec in args_raw.items():
-        if arg not in known:
-            raise fail(f"argument {short(arg)} is not a parameter of {' or '.join(names)}")
-        try:
-            matchers[arg] = parse_matcher(spec)
-        except MatcherError as exc:
-            raise fail(f"argument {short(arg)}: {exc}") from None
+    matchers = parse_arguments(args_raw, known, names, fail)
     found = parse_findings(raw.get("must_find"), "must_find", fail)
     not_found = parse_findings(raw.get("must_not_find"), "must_not_find", fail)
     if (found or not_found) and not names:

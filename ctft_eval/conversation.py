@@ -37,6 +37,21 @@ def first_messages(case: Case, channel: str, profile: Profile) -> list[dict]:
     return [{"role": "system", "content": profile.system_message(channel, case.tools, rules, case.custom)}, *messages]
 
 
+def request(backend: Backend, messages: list[dict], tools: list[dict] | None, number: int, channel: str,
+            settings: Settings, profile: Profile) -> Reply:
+    """Request `number` of a conversation as Continue sends it (tools or not, parallel_tool_calls),
+    its reply's calls read as Continue reads them on the channel."""
+    sent = tools if profile.tools_for_step(number) else None
+    options: dict[str, Any] = {}
+    if sent and profile.parallel_tool_calls is not None:
+        options["parallel_tool_calls"] = profile.parallel_tool_calls
+    reply = backend.chat(messages, sent, settings, **options)
+    reply.channel, reply.tools_sent = channel, bool(sent)
+    if not reply.tool_calls and not reply.error:
+        reply.tool_calls = calls_for_channel(reply.text, channel)
+    return reply
+
+
 def ask(backend: Backend, case: Case, channel: str, settings: Settings, profile: Profile | None = None) -> list[Reply]:
     """The replies of one case: one per step reached (one for a single-step case)."""
     profile = profile or builtin()
@@ -45,14 +60,7 @@ def ask(backend: Backend, case: Case, channel: str, settings: Settings, profile:
     replies: list[Reply] = []
     steps = case.steps or (None,)
     for number, step in enumerate(steps, 1):
-        sent = tools if profile.tools_for_step(number) else None
-        options: dict[str, Any] = {}
-        if sent and profile.parallel_tool_calls is not None:
-            options["parallel_tool_calls"] = profile.parallel_tool_calls
-        reply = backend.chat(messages, sent, settings, **options)
-        reply.channel, reply.tools_sent = channel, bool(sent)
-        if not reply.tool_calls and not reply.error:
-            reply.tool_calls = calls_for_channel(reply.text, channel)
+        reply = request(backend, messages, tools, number, channel, settings, profile)
         replies.append(reply)
         stream_error = any(not c.name and c.arguments is None for c in reply.tool_calls)
         if step is None or number == len(steps) or reply.error or not reply.tool_calls or stream_error:

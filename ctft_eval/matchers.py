@@ -69,6 +69,20 @@ class Matcher:
 MISSING = _MISSING
 
 
+def parse_arguments(raw: dict, known: set[str], tools: tuple[str, ...], fail, where: str = "") -> dict[str, Matcher]:
+    """A suite's `arguments:` mapping: each name a parameter of one of `tools` (`known`), each value a
+    matcher spec; `fail(message)` makes the suite error (`where` prefixes it)."""
+    matchers: dict[str, Matcher] = {}
+    for name, spec in raw.items():
+        if name not in known:
+            raise fail(f"{where}argument {short(name)} is not a parameter of {' or '.join(tools)}")
+        try:
+            matchers[name] = parse_matcher(spec)
+        except MatcherError as exc:
+            raise fail(f"{where}argument {short(name)}: {exc}") from None
+    return matchers
+
+
 def parse_matcher(spec: Any) -> Matcher:
     """Turn a suite file's matcher spec into a Matcher, or raise MatcherError saying what is wrong."""
     if not isinstance(spec, dict):

@@ -276,7 +276,7 @@ def test_a_milestone_after_another_counts_only_calls_made_after_it():
     ("milestones: []", "`milestones` is a non-empty list"),
     ("milestones: [{reads: a.py, finds: b.py}]", "milestone 1 has exactly one of reads, finds, writes, calls, answers"),
     ("milestones: [{calls: {tool: rm_rf}}]", "milestone 1: 'rm_rf' is not among the tools offered"),
-    ("milestones: [{calls: {tool: read_file, arguments: {path: a}}}]", "milestone 1: 'path' is not a parameter of read_file"),
+    ("milestones: [{calls: {tool: read_file, arguments: {path: a}}}]", "milestone 1: argument 'path' is not a parameter of read_file"),
     ("milestones: [{reads: a.py, after: [1]}]", "milestone 1: after lists earlier milestones by number"),
     ("milestones: [{answers: {regex: '('}}]", "milestone 1: bad regex"),
     ("milestones: [{reads: a.py}]\n    budget: 0", "`budget` is a number of requests from 1 to 50"),
@@ -300,3 +300,30 @@ cases:
     with pytest.raises(SuiteError) as raised:
         load_suite(tmp_path / "s.yaml")
     assert "case 'bad-chain'" in str(raised.value) and message in str(raised.value), str(raised.value)
+
+
+LIVE_RECORDS = sorted((SUITES.parent / "baselines" / "chains").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", LIVE_RECORDS, ids=lambda p: p.stem)
+def test_the_committed_live_chain_records_rescore_to_their_own_verdicts(path: Path):
+    from ctft_eval import record as run_record
+    from ctft_eval.rescore import rescore
+
+    recorded = run_record.read(path)
+    assert recorded.format == run_record.FORMAT
+    again, _ = rescore(run_record.read(path), SUITES.parent)
+
+    def verdicts(rec) -> dict:
+        return {(e.case, e.channel, d): (o.passed, o.failure, o.value) for e in rec.results for d, o in e.outcomes.items()}
+
+    assert verdicts(again) == verdicts(recorded)
+    if "-ctft-" in path.stem:  # (the base model's native calls are all written in text: nothing ran)
+        assert any(r.tool_results for e in recorded.results for r in e.replies)
+
+
+def test_there_are_live_chain_records_of_both_models_and_three_behaviours():
+    names = {p.stem for p in LIVE_RECORDS}
+    for model in ("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b-ctft"):
+        assert {f"{model}-continue-released", f"{model}-native-released",
+                f"{model}-native-tools-every-request"} <= names

@@ -34,7 +34,7 @@ from typing import Any
 from ctft_eval.filecheck.checks import EDITS, Writes, parse_writes
 from ctft_eval.findings import Finding
 from ctft_eval.findings import parse as parse_findings
-from ctft_eval.matchers import Matcher, MatcherError, parse_matcher
+from ctft_eval.matchers import Matcher, parse_arguments
 from ctft_eval.safe_regex import regex_problem
 from ctft_eval.suite_fields import short
 
@@ -107,15 +107,7 @@ def _call_spec(raw: Any, offered: tuple[str, ...], known_params, fail, where: st
     if not isinstance(arguments, dict):
         raise fail(f"{where}: calls.arguments maps argument names to matchers")
     params = {p for t in tools for p in known_params(t)}
-    matchers = {}
-    for name, spec in arguments.items():
-        if name not in params:
-            raise fail(f"{where}: {short(name)} is not a parameter of {' or '.join(tools)}")
-        try:
-            matchers[name] = parse_matcher(spec)
-        except MatcherError as exc:
-            raise fail(f"{where}: argument {short(name)}: {exc}") from None
-    return CallSpec(tuple(tools), matchers)
+    return CallSpec(tuple(tools), parse_arguments(arguments, params, tuple(tools), fail, f"{where}: "))
 
 
 def _says(item: dict, fail, where: str) -> str | None:

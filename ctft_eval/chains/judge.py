@@ -178,8 +178,10 @@ def judge(case: Case, replies: list[Reply]) -> Outcome:
                                                         strict=True)]
     got = [m for m, ok, _ in verdicts if ok]
     progress = len(got) / total
-    tally = f"{len(got)}/{total} milestones in {len(replies)} request(s)"
     missing = "; ".join(f"{m.says}{f' ({note})' if note else ''}" for m, ok, note in verdicts if not ok)
+    tally = f"{len(got)}/{total} milestones in {len(replies)} request(s)"
+    if got and len(got) < total:
+        tally += f", reached: {'; '.join(m.says for m in got)}"
     mine = touched(goals.minefields, case, trail)
     if mine is not None:
         event, why = mine
@@ -189,7 +191,7 @@ def judge(case: Case, replies: list[Reply]) -> Outcome:
         return failed(NAME, LOOPED, f"the same {call.name} call {LOOP} times in a row ({tally})", progress)
     if len(got) == total:
         path = " -> ".join(e.call.name for e in trail) or "no call"
-        return passed(NAME, f"every milestone reached: {tally}: {path}", progress)
+        return passed(NAME, f"every milestone reached: {tally} ({'; '.join(m.says for m in got)}): {path}", progress)
     if last.error:
         return failed(NAME, "backend_error", f"request {len(replies)} failed: {last.error} ({tally})", progress)
     if len(replies) > 1 and _stopped_by_client(last):
@@ -200,4 +202,8 @@ def judge(case: Case, replies: list[Reply]) -> Outcome:
     if len(replies) >= budget and any(runs(c, last.channel) for c in last.tool_calls):
         return failed(NAME, OVER_BUDGET, f"the budget of {budget} requests was spent ({tally}; missed: {missing})",
                       progress)
-    return failed(NAME, MISSED, f"the model stopped at request {len(replies)}: {tally}; missed: {missing}", progress)
+    unrun = [c.name for c in last.tool_calls if not runs(c, last.channel)]
+    how = (f" (its {', '.join(unrun[:3])} call was written in its text, which Continue does not run)" if unrun
+           else "")
+    return failed(NAME, MISSED, f"the model stopped at request {len(replies)}{how}: {tally}; missed: {missing}",
+                  progress)

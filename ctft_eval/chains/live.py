@@ -26,14 +26,12 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from ctft_eval.backends import Backend
 from ctft_eval.cases import WORKSPACES, Case, Expectation
 from ctft_eval.chains.results import CANNED, DEFAULT, RAN, to_record
 from ctft_eval.channels import CONTINUE
-from ctft_eval.conversation import feed_back, first_messages
-from ctft_eval.parsing import calls_for_channel
+from ctft_eval.conversation import feed_back, first_messages, request
 from ctft_eval.profile import Profile
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.runner import READ_ONLY, Place, run_tool
@@ -123,14 +121,7 @@ def ask_live(backend: Backend, case: Case, channel: str, settings: Settings, pro
     made: list[ToolCall] = []
     with workspace_place(case) as place:
         for number in range(1, budget + 1):
-            sent = tools if profile.tools_for_step(number) else None
-            options: dict[str, Any] = {}
-            if sent and profile.parallel_tool_calls is not None:
-                options["parallel_tool_calls"] = profile.parallel_tool_calls
-            reply = backend.chat(messages, sent, settings, **options)
-            reply.channel, reply.tools_sent = channel, bool(sent)
-            if not reply.tool_calls and not reply.error:
-                reply.tool_calls = calls_for_channel(reply.text, channel)
+            reply = request(backend, messages, tools, number, channel, settings, profile)
             replies.append(reply)
             stream_error = any(not c.name and c.arguments is None for c in reply.tool_calls)
             calls = [c for c in reply.tool_calls if runs(c, channel)]
