@@ -18,10 +18,8 @@ from ctft_eval import custom_tools, suite_yaml
 from ctft_eval import suite_fields as fields
 from ctft_eval.catalog import TOOLS, TOOLS_BY_NAME
 from ctft_eval.chains.goals import Goals, parse_goals
-from ctft_eval.filecheck.checks import EDITS, Writes, parse_writes
-from ctft_eval.findings import Finding
+from ctft_eval.expectation import Expectation, parse_expectation, tool_params
 from ctft_eval.findings import parse as parse_findings
-from ctft_eval.matchers import Matcher, parse_arguments
 from ctft_eval.reading import open_regular
 from ctft_eval.suite_fields import PYTEST_MARKERS, short
 
@@ -44,34 +42,6 @@ class SuiteError(ValueError):
         self.file, self.case_id, self.message = str(file), case_id, message
         where = f"{self.file}: case {case_id!r}" if case_id else self.file
         super().__init__(f"{where}: {message}")
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """One expected call: which tool(s) are acceptable (empty = no tool) and matchers per argument."""
-
-    tools: tuple[str, ...]
-    arguments: dict[str, Matcher] = field(default_factory=dict)
-    must_find: tuple[Finding, ...] = ()
-    """What running the call on the case's workspace must find (ctft_eval.findings)."""
-    must_not_find: tuple[Finding, ...] = ()
-    example: dict[str, Any] | None = field(default=None, compare=False, hash=False)
-    """A call's arguments that do what the case asks (`example:`), where the matchers alone do not
-    show one: the suite's own tests run it and check that it finds what it must."""
-    writes: Writes | None = field(default=None, compare=False, hash=False)
-    """The file an edit or a new file must leave, and its checks (ctft_eval.filecheck.checks)."""
-
-    @property
-    def judged_by_outcome(self) -> bool:
-        """Whether its calls are judged by what they do on the workspace (not only by matchers)."""
-        return bool(self.must_find or self.must_not_find or self.writes)
-
-    @property
-    def wants_call(self) -> bool:
-        return bool(self.tools)
-
-    def describe(self) -> str:
-        return " or ".join(self.tools) if self.tools else "no tool call"
 
 
 @dataclass(frozen=True)
@@ -253,7 +223,7 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
             _no_unknown(path, case_id, step, _STEP_KEYS, f"step {n}")
             if not isinstance(step.get("result"), str):
                 raise fail(f"step {n} needs `result`: the canned tool output (text) fed back to the model")
-            exp = _expectation(step, tools, lambda m, n=n: fail(f"step {n}: {m}"), custom)
+            exp = parse_expectation(step, tools, lambda m, n=n: fail(f"step {n}: {m}"), custom)
             if not exp.wants_call:
                 raise fail(f"step {n}: every chain step expects a tool call")
             parsed.append(Step(exp, step["result"]))
@@ -261,8 +231,8 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
     else:
         if "tool" not in raw:
             raise fail("say which tool is expected: `tool: NAME`, a list of names, or `tool: none`")
-        expect = _expectation(raw, tools, fail, custom)
-    goals = parse_goals(raw, tuple(tools), lambda name: _params(name, custom), fail)
+        expect = parse_expectation(raw, tools, fail, custom)
+    goals = parse_goals(raw, tuple(tools), lambda name: tool_params(name, custom), fail)
     if goals is not None and not steps:
         raise fail("`milestones` are a chain's (a case with `steps`)")
     example_answer = fields.text(raw.get("example_answer"), "example_answer", fail)
@@ -287,13 +257,6 @@ def _load_case(path: Path, suite: str, index: int, raw: Any, defaults: dict, cus
     return Case(case_id, str(path), suite, messages, tools, expect, steps, budget, tuple(dict.fromkeys(tags)),
                 declared, custom, latency=timed, workspace=workspace, open_file=open_file, goals=goals,
                 example_answer=example_answer)
-
-
-def _params(name: str, custom: dict[str, dict]) -> set[str]:
-    """A tool's parameter names (a custom tool's from its schema)."""
-    if name in custom:
-        return set(custom_tools.param_names(custom[name]))
-    return {q.name for q in TOOLS_BY_NAME[name].params} if name in TOOLS_BY_NAME else set()
 
 
 def _workspace(path: Path, name: Any, fail) -> str | None:
@@ -332,40 +295,3 @@ def _messages(raw: dict, defaults: dict, fail) -> tuple[dict[str, str], ...]:
         if messages[0]["role"] != "system":
             messages.insert(0, {"role": "system", "content": system})
     return tuple(messages)
-
-
-def _expectation(raw: dict, offered: tuple[str, ...], fail, custom: dict[str, dict]) -> Expectation:
-    tool = raw.get("tool")
-    if tool == "none" or tool is None and "tool" in raw and raw["tool"] is None:
-        names: tuple[str, ...] = ()
-    elif isinstance(tool, str):
-        names = (tool,)
-    elif isinstance(tool, list) and tool and all(isinstance(t, str) for t in tool):
-        names = tuple(tool)
-    else:
-        raise fail("`tool` must be a tool name, a list of names, or none")
-    for name in names:
-        if name not in TOOLS_BY_NAME and name not in custom:
-            raise fail(f"unknown tool {short(name)}")
-        if name not in offered:
-            raise fail(f"expected tool {short(name)} is not among the tools offered")
-    args_raw = {} if raw.get("arguments") is None else raw["arguments"]
-    if not isinstance(args_raw, dict):
-        raise fail("`arguments` must map argument names to matchers")
-    if args_raw and not names:
-        raise fail("`arguments` makes no sense when no tool is expected")
-    known = {p for n in names for p in _params(n, custom)}
-    matchers = parse_arguments(args_raw, known, names, fail)
-    found = parse_findings(raw.get("must_find"), "must_find", fail)
-    not_found = parse_findings(raw.get("must_not_find"), "must_not_find", fail)
-    if (found or not_found) and not names:
-        raise fail("`must_find` and `must_not_find` make no sense when no tool is expected")
-    example = raw.get("example")
-    if example is not None and (not isinstance(example, dict) or not names or set(example) - known):
-        raise fail(f"`example` maps parameters of {' or '.join(names) or 'the expected tool'} to values, "
-                   f"got {short(example)}")
-    writes = parse_writes(raw.get("writes"), fail)
-    if writes is not None and not set(names) & set(EDITS):
-        raise fail("`writes` needs an expected edit tool (create_new_file, edit_existing_file, "
-                   "single_find_and_replace or multi_edit)")
-    return Expectation(names, matchers, found, not_found, example, writes)
