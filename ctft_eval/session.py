@@ -148,6 +148,9 @@ class EvalSession:
             effect.ready(self.cases[k[2]] for k in keys if k[2] in self.cases)
         except effect.CannotJudge as exc:
             raise ConfigError(str(exc)) from None
+        note = effect.ripgrep_note() if any(self.cases[k[2]].workspace for k in keys if k[2] in self.cases) else None
+        if note:
+            say(note)
         for label in dict.fromkeys(k[0] for k in keys):
             spec = next(s for s in self.specs if s.label == label)
             channels = tuple(dict.fromkeys(k[1] for k in keys if k[0] == label))

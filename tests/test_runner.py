@@ -253,10 +253,28 @@ def test_the_version_of_ripgrep_is_known():
     assert ripgrep.find().version.startswith("ripgrep ")
 
 
-def test_no_ripgrep_is_one_clear_error(monkeypatch):
+def test_no_ripgrep_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "")
-    with pytest.raises(ripgrep.RipgrepMissing, match="Continue runs ripgrep 13.0.0"):
+    monkeypatch.setattr(ripgrep.sysconfig, "get_path", lambda _name: str(tmp_path))
+    with pytest.raises(ripgrep.RipgrepMissing, match="Continue runs ripgrep 13.0.0.*pip install ripgrep"):
         ripgrep.find()
+
+
+def _fake_rg(folder, version: str) -> None:
+    folder.mkdir()
+    script = folder / "rg"
+    script.write_text(f"#!/bin/sh\necho 'ripgrep {version} (rev 1)'\n")
+    script.chmod(0o755)
+
+
+def test_continue_s_ripgrep_13_is_preferred_wherever_it_is_and_any_other_serves_otherwise(monkeypatch, tmp_path):
+    _fake_rg(tmp_path / "venv", "14.1.0")
+    _fake_rg(tmp_path / "usr", "13.0.0")
+    monkeypatch.setattr(ripgrep.sysconfig, "get_path", lambda _name: str(tmp_path / "venv"))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'venv'}{os.pathsep}{tmp_path / 'usr'}")
+    assert ripgrep.find() == ripgrep.Ripgrep(str(tmp_path / "usr" / "rg"), "ripgrep 13.0.0")
+    monkeypatch.setenv("PATH", "")  # (pytest run from the venv without activating it: its scripts folder)
+    assert ripgrep.find() == ripgrep.Ripgrep(str(tmp_path / "venv" / "rg"), "ripgrep 14.1.0")
 
 
 @pytest.mark.parametrize("path", ["../../x", "/etc", "file:///"])
@@ -266,3 +284,13 @@ def test_nothing_outside_is_touched_by_a_search_either(place, path):
         result = run(place, "file_glob_search", pattern=pattern)
         assert all(not f.startswith(("/", "..")) for f in result.files)
 
+
+
+def test_a_run_says_when_its_ripgrep_is_not_continue_s_13(monkeypatch):
+    from ctft_eval.scorers import effect
+
+    monkeypatch.setattr(effect, "_rg", lambda: ripgrep.Ripgrep("/venv/bin/rg", "ripgrep 14.1.0"))
+    note = effect.ripgrep_note()
+    assert note is not None and "ripgrep 14.1.0 (/venv/bin/rg), not the ripgrep 13 Continue bundles" in note
+    monkeypatch.setattr(effect, "_rg", lambda: ripgrep.Ripgrep("/usr/bin/rg", "ripgrep 13.0.0"))
+    assert effect.ripgrep_note() is None

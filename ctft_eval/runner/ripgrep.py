@@ -6,9 +6,11 @@ text NO_MATCHES, any other non-zero exit an error "Process exited with code N". 
 what they accept (13 rejects escapes of non-meta characters such as `\\;`, 14 accepts them), so the
 version that ran is reported with every verdict (`Ripgrep.version`).
 
-`find()` takes `rg` from PATH (Debian and Ubuntu's `ripgrep` package is 13.0.0, Continue's own
-version). Every run has a time limit and an output limit; past either, the run is the named
-failure RUN_TIMEOUT or OUTPUT_CAP instead of a result.
+`find()` looks at every `rg` on PATH and in this Python's scripts folder (where the `ripgrep`
+package from PyPI, 14.1.0, a dependency, puts its binary) and takes the first of Continue's major
+version 13 (Debian and Ubuntu's `ripgrep` package is 13.0.0), else the first that runs. Every run
+has a time limit and an output limit; past either, the run is the named failure RUN_TIMEOUT or
+OUTPUT_CAP instead of a result.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,15 +86,42 @@ class Ripgrep:
         return Outcome(None, f"Process exited with code {proc.returncode}")
 
 
-def find(path: str | None = None) -> Ripgrep:
-    """The ripgrep to run: `path`, else `rg` on PATH; RipgrepMissing when there is none."""
-    binary = path or shutil.which("rg")
-    if not binary:
-        raise RipgrepMissing("ripgrep (rg) is not installed: Continue runs ripgrep 13.0.0 for grep_search and "
-                             "file_glob_search; install Debian/Ubuntu's `ripgrep` package (13.0.0) or any ripgrep")
+CONTINUE_MAJOR = "ripgrep 13."
+
+
+def _version(binary: str) -> str | None:
     try:
         line = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RipgrepMissing(f"cannot run {binary}: {exc}") from None
-    version = (line.splitlines() or ["ripgrep (unknown version)"])[0].split(" (")[0].strip()
-    return Ripgrep(binary, version)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (line.splitlines() or ["ripgrep (unknown version)"])[0].split(" (")[0].strip()
+
+
+def candidates() -> list[str]:
+    """Every `rg` on PATH, then the one in this Python's scripts folder, each once."""
+    folders = [*os.environ.get("PATH", "").split(os.pathsep), sysconfig.get_path("scripts")]
+    found: list[str] = []
+    for folder in folders:
+        if not folder:
+            continue
+        binary = shutil.which("rg", path=folder)
+        if binary and os.path.realpath(binary) not in {os.path.realpath(b) for b in found}:
+            found.append(binary)
+    return found
+
+
+def find(path: str | None = None) -> Ripgrep:
+    """The ripgrep to run: `path`, else the first rg 13 found (Continue's), else the first that runs;
+    RipgrepMissing when there is none."""
+    if path:
+        version = _version(path)
+        if version is None:
+            raise RipgrepMissing(f"cannot run {path}")
+        return Ripgrep(path, version)
+    runnable = [(binary, version) for binary in candidates() if (version := _version(binary)) is not None]
+    if not runnable:
+        raise RipgrepMissing("ripgrep (rg) is not installed: Continue runs ripgrep 13.0.0 for grep_search and "
+                             "file_glob_search; `pip install ripgrep` (14.1.0, a dependency of ctft-eval) or "
+                             "Debian/Ubuntu's `ripgrep` package (13.0.0) installs one")
+    chosen = next(((b, v) for b, v in runnable if v.startswith(CONTINUE_MAJOR)), runnable[0])
+    return Ripgrep(*chosen)

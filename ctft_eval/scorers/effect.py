@@ -70,6 +70,19 @@ def _rg() -> ripgrep.Ripgrep:
     return ripgrep.find()
 
 
+def ripgrep_note() -> str | None:
+    """What a run says when the ripgrep here is not Continue's major version (13)."""
+    try:
+        found = _rg()
+    except ripgrep.RipgrepMissing:
+        return None
+    if found.version.startswith(ripgrep.CONTINUE_MAJOR):
+        return None
+    return (f"ctft-eval: searches run with {found.version} ({found.path}), not the ripgrep 13 Continue bundles: a "
+            "pattern rg 13 rejects (an escaped non-meta character such as \\@) is judged as it runs here; "
+            "Debian/Ubuntu's `ripgrep` package (13.0.0) on PATH is used instead where it is installed")
+
+
 def ripgrep_for_runs() -> ripgrep.Ripgrep:
     """The ripgrep every call here runs with (found once per process)."""
     return _rg()
