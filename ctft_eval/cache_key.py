@@ -93,15 +93,27 @@ def code_part(backend: object | None) -> dict[str, str]:
     return out
 
 
-def _tree_digest(folder: Path) -> str:
-    """The sha256 of a folder's files: their relative paths and bytes."""
+def _tree_digest(folder: Path, pattern: str = "*") -> str:
+    """The sha256 of a folder's files (those matching `pattern`): their relative paths and bytes."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
         h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-_WORKSPACE_DIGESTS: dict[Path, str] = {}
+@cache
+def _workspace_digest(folder: Path) -> str:
+    """A workspace's files, read once per process."""
+    return _tree_digest(folder)
+
+
+@cache
+def _live_code() -> dict[str, str]:
+    """The digests of the tool runner's and the live chains' code (read once per process)."""
+    from ctft_eval import chains, runner
+
+    return {package.__name__: _tree_digest(Path(package.__file__).parent, "*.py")  # type: ignore[arg-type]
+            for package in (runner, chains)}  # (sources only: compiled .pyc files come and go)
 
 
 @cache
@@ -113,18 +125,13 @@ def _rules() -> dict[str, str | int]:
 
 def live_part(case: Case) -> dict[str, Any]:
     """What a live chain's tool results follow from, besides the model's replies."""
-    from ctft_eval import chains, runner
     from ctft_eval.cases import WORKSPACES
 
     assert case.goals is not None and case.workspace is not None
     folder = (Path(case.file).resolve().parent / WORKSPACES / case.workspace).resolve()
-    if folder not in _WORKSPACE_DIGESTS:
-        _WORKSPACE_DIGESTS[folder] = _tree_digest(folder)
-    code = {}
-    for package in (runner, chains):
-        code[package.__name__] = _tree_digest(Path(package.__file__).parent)  # type: ignore[arg-type]
     rules = _rules()
-    return {"workspace": _WORKSPACE_DIGESTS[folder], "code": code, "ripgrep": rules["ripgrep"], "git": rules["git"],
+    return {"workspace": _workspace_digest(folder), "code": _live_code(), "ripgrep": rules["ripgrep"],
+            "git": rules["git"],
             "budget": case.goals.budget_for(len(case.steps)), "open_file": case.open_file,
             "steps": [{"tools": list(s.expect.tools),
                        "arguments": {k: m.describe() for k, m in s.expect.arguments.items()}} for s in case.steps]}

@@ -24,13 +24,14 @@ from ctft_eval.chains.goals import READS, Milestone, Minefield
 from ctft_eval.chains.live import LOOP, NOT_OFFERED, looping
 from ctft_eval.chains.minefields import destructive
 from ctft_eval.chains.results import Ran, from_record
+from ctft_eval.channels import CONTINUE
 from ctft_eval.filecheck.checks import EDITS
 from ctft_eval.filecheck.checks import judge as judge_file
-from ctft_eval.findings import Finding
 from ctft_eval.reply import Reply, ToolCall
 from ctft_eval.runner import READ_ONLY
 from ctft_eval.runner.paths import OUTSIDE
 from ctft_eval.safe_regex import search
+from ctft_eval.scorers import effect
 from ctft_eval.scorers.outcome import Outcome, failed, passed
 from ctft_eval.scorers.verdicts import call_matches, runs
 
@@ -66,13 +67,6 @@ def is_live_record(replies: list[Reply]) -> bool:
     return bool(replies) and not any(runs(c, replies[0].channel) for c in replies[0].tool_calls)
 
 
-def _shows(finding: Finding, result: Ran) -> bool:
-    if finding.line is None:
-        wanted = finding.file.rstrip("/")
-        return any(f.rstrip("/") == wanted for f in result.files)
-    return any(f == finding.file and finding.line in line for f, line in result.lines)
-
-
 def _final_files(trail: list[Event]) -> dict[str, tuple[str, bool]]:
     """Each written file's last text (and whether it is a placeholder edit's lines alone)."""
     files: dict[str, tuple[str, bool]] = {}
@@ -96,7 +90,7 @@ def reached(milestone: Milestone, trail: list[Event], final_text: str, since: in
             assert milestone.finding is not None
             tools = READS if milestone.kind == "reads" else READ_ONLY
             hits = (i for i, e in enumerate(trail) if i >= since and e.call.name in tools and e.result.ran
-                    and _shows(milestone.finding, e.result))
+                    and effect.found(milestone.finding, e.result))
         at = next(hits, None)
         if at is None:
             return False, "", -1
@@ -160,7 +154,7 @@ def touched(minefields: tuple[Minefield, ...], case: Case, trail: list[Event]) -
 
 
 def _stopped_by_client(last: Reply) -> bool:
-    return (last.channel != "continue" and last.tools_sent is False and not last.error
+    return (last.channel != CONTINUE and last.tools_sent is False and not last.error
             and not any(runs(c, last.channel) for c in last.tool_calls))
 
 

@@ -22,13 +22,9 @@ It stops at a reply without a call Continue runs, a failed request, a stream err
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from ctft_eval.backends import Backend
-from ctft_eval.cases import WORKSPACES, Case, Expectation
+from ctft_eval.cases import Case, Expectation
 from ctft_eval.chains.results import CANNED, DEFAULT, RAN, to_record
 from ctft_eval.channels import CONTINUE
 from ctft_eval.conversation import feed_back, first_messages, request
@@ -45,7 +41,6 @@ LOOP = 3
 NOT_OFFERED = "not_offered"
 NO_OUTPUT = "No tool output"
 """What Continue's native tool message says for a call without output (core/tools/constants.ts)."""
-ERRORED = "There was an error calling the tool."
 
 
 def signature(call: ToolCall) -> tuple[str, str]:
@@ -55,18 +50,6 @@ def signature(call: ToolCall) -> tuple[str, str]:
 def looping(calls: list[ToolCall]) -> bool:
     """The last LOOP calls are the same tool with the same arguments."""
     return len(calls) >= LOOP and len({signature(c) for c in calls[-LOOP:]}) == 1
-
-
-@contextmanager
-def workspace_place(case: Case) -> Iterator[Place]:
-    """A fresh copy of the case's workspace, removed afterwards."""
-    assert case.workspace is not None
-    workspaces = effect.workspaces_for(Path(case.file).resolve().parent / WORKSPACES)
-    place = Place(workspaces.copy(case.workspace), workspaces.home(), effect.ripgrep_for_runs(), case.open_file)
-    try:
-        yield place
-    finally:
-        shutil.rmtree(place.root.parent, ignore_errors=True)
 
 
 class Canned:
@@ -119,7 +102,7 @@ def ask_live(backend: Backend, case: Case, channel: str, settings: Settings, pro
     canned = Canned(case)
     replies: list[Reply] = []
     made: list[ToolCall] = []
-    with workspace_place(case) as place:
+    with effect.place_for(case) as place:
         for number in range(1, budget + 1):
             reply = request(backend, messages, tools, number, channel, settings, profile)
             replies.append(reply)

@@ -14,9 +14,11 @@ import atexit
 import json
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from ctft_eval.cases import WORKSPACES, Case, Expectation
 from ctft_eval.filecheck import checks as filechecks
@@ -122,12 +124,25 @@ def run_in_order(case: Case, calls: list[ToolCall]) -> tuple[ToolResult, ...]:
 @lru_cache(maxsize=4096)
 def _run_in_order(folder: Path, workspace: str, open_file: str | None,
                   calls: tuple[tuple[str, str], ...]) -> tuple[ToolResult, ...]:
+    with fresh_place(folder, workspace, open_file) as place:
+        return tuple(run_tool(name, json.loads(arguments), place) for name, arguments in calls)
+
+
+@contextmanager
+def fresh_place(folder: Path, workspace: str, open_file: str | None) -> Iterator[Place]:
+    """A fresh copy of a workspace (folder/NAME) to run calls on, removed afterwards."""
     workspaces = workspaces_for(folder)
     place = Place(workspaces.copy(workspace), workspaces.home(), _rg(), open_file)
     try:
-        return tuple(run_tool(name, json.loads(arguments), place) for name, arguments in calls)
+        yield place
     finally:
         shutil.rmtree(place.root.parent, ignore_errors=True)
+
+
+def place_for(case: Case) -> AbstractContextManager[Place]:
+    """A fresh copy of the case's workspace (a live chain's), removed afterwards."""
+    assert case.workspace is not None
+    return fresh_place(Path(case.file).resolve().parent / WORKSPACES, case.workspace, case.open_file)
 
 
 def check_edits(case: Case, expect: Expectation, calls: list[ToolCall]) -> tuple[str | None, str]:
@@ -152,7 +167,14 @@ def check_edits(case: Case, expect: Expectation, calls: list[ToolCall]) -> tuple
     return failure, reason
 
 
-def found(finding: Finding, result: ToolResult) -> bool:
+class Shown(Protocol):
+    """What a result names: a ToolResult, or a recorded one (ctft_eval.chains.results.Ran)."""
+
+    files: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...]
+
+
+def found(finding: Finding, result: Shown) -> bool:
     if finding.line is None:
         wanted = finding.file.rstrip("/")
         return any(f.rstrip("/") == wanted for f in result.files)
