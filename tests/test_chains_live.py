@@ -108,14 +108,18 @@ def test_the_tool_results_are_the_workspace_s_own_and_every_call_of_a_reply_gets
     assert missing["failure"] == "not_found" and "src/does/not/exist.ts" in missing["shown"]
 
 
-def test_a_command_gets_the_case_s_canned_output_when_it_matches_a_step_and_no_output_otherwise():
+def test_a_command_gets_the_case_s_canned_output_when_it_matches_a_step_and_an_empty_completed_run_otherwise():
     case = by_id("chain-api-debugging")
     replies, model = run(case, [("run_terminal_command", {"command": "npx jest tests/api/orders.test.ts"}),
                                 ("run_terminal_command", {"command": "ls -la"}), "done"])
     assert replies[0].tool_results[0]["source"] == "canned"  # type: ignore[index]
     assert "Tests:       3 passed" in replies[0].tool_results[0]["shown"]  # type: ignore[index]
     assert replies[1].tool_results[0]["source"] == "default"  # type: ignore[index]
-    assert [m["content"] for m in model.requests[2][0] if m["role"] == "tool"][-1] == "No tool output"
+    # natively Continue sends a terminal result with its status line (renderContextItemsWithStatus)
+    assert [m["content"] for m in model.requests[2][0] if m["role"] == "tool"][-1] == "\n[Status: Command completed]"
+    replies, model = run(case, [("search_web", {"query": "orders api 500"}), "done"])
+    assert replies[0].tool_results[0]["source"] == "default"  # type: ignore[index]
+    assert [m["content"] for m in model.requests[1][0] if m["role"] == "tool"][-1] == "No tool output"
 
 
 def test_a_model_that_takes_another_valid_path_passes():

@@ -10,8 +10,12 @@ seeing what the ones before it wrote. What each gives:
   words for a missing file, a refusal or an error;
 - a terminal command, a web search, a URL fetch, or a suite's own tool (nothing here runs them):
   the `result` of the case's first unused step that expects that tool and whose argument matchers
-  accept the call (`canned`); else an empty output (`default`: Continue shows a command that prints
-  nothing as an empty result, and a native tool message with no output as "No tool output");
+  accept the call (`canned`); else an empty output (`default`). Natively, Continue sends a terminal
+  command's result as its output and a status line (renderContextItemsWithStatus,
+  core/util/messageContent.ts; runTerminalCommand.ts), so the default is that of a command that
+  printed nothing and completed, "\n[Status: Command completed]"; any other call without output is
+  "No tool output" (gui/src/redux/util/constructMessages.ts). A canned output goes as the case wrote
+  it, with no status line: the case does not say the command's exit code;
 - a tool the case does not offer: Continue's error, `Tool "NAME" not found` (core/tools/callTool.ts:228),
   wrapped as its GUI wraps a thrown error.
 
@@ -40,6 +44,8 @@ LOOP = 3
 """The same call this many times in a row is a loop."""
 NOT_OFFERED = "not_offered"
 NO_OUTPUT = "No tool output"
+COMPLETED = "\n[Status: Command completed]"
+"""A native terminal result of a command that printed nothing and exited 0, as Continue sends it."""
 """What Continue's native tool message says for a call without output (core/tools/constants.ts)."""
 
 
@@ -83,8 +89,10 @@ def run_call(call: ToolCall, case: Case, place: Place, canned: Canned) -> tuple[
     return ToolResult(text), source
 
 
-def shown(call: ToolCall, result: ToolResult, channel: str) -> str:
+def shown(call: ToolCall, result: ToolResult, channel: str, source: str = RAN) -> str:
     """The output text the model is given for the call (before the channel's framing)."""
+    if source == DEFAULT and channel != CONTINUE and call.name == "run_terminal_command":
+        return COMPLETED
     text = result.output
     if not text and result.failure is not None:
         text = failed(call.name, result.detail or result.failure, result.failure).output
@@ -113,7 +121,7 @@ def ask_live(backend: Backend, case: Case, channel: str, settings: Settings, pro
             outputs, results = [], []
             for call in calls:
                 result, source = run_call(call, case, place, canned)
-                text = shown(call, result, channel)
+                text = shown(call, result, channel, source)
                 outputs.append(text)
                 results.append(to_record(call.name, result, text, source))
             reply.tool_results = results
